@@ -1,0 +1,33 @@
+/* Issuer public keys (OpenSSL 3).  Not for the NSS module. */
+#ifndef DLG_KEYS_H
+#define DLG_KEYS_H
+
+#include <openssl/evp.h>
+#include "config.h"
+
+enum dlg_keytype { DLG_KEY_ED25519, DLG_KEY_EC_P256, DLG_KEY_RSA };
+
+struct dlg_loaded_key {
+    const struct dlg_issuer *issuer;
+    const struct dlg_key *key;
+    EVP_PKEY *pkey;
+    enum dlg_keytype type;
+};
+
+struct dlg_keyring {
+    struct dlg_loaded_key *keys;
+    size_t nkeys;
+};
+
+/* Load every issuer key file of cfg (trust-checked, PEM public keys only;
+ * RSA keys must be >= 2048 bits).  0 on success; -1 with diag lines on any
+ * failure (the keyring is then empty). */
+int dlg_keyring_load(const struct dlg_config *cfg, struct dlg_keyring *kr, struct dlg_diag *diag);
+void dlg_keyring_free(struct dlg_keyring *kr);
+
+/* Find the key of issuer iss with kid (kid NULL: only if the issuer has
+ * exactly one key). */
+const struct dlg_loaded_key *dlg_keyring_find(const struct dlg_keyring *kr,
+                                              const char *iss, const char *kid);
+
+#endif

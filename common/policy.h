@@ -1,0 +1,52 @@
+/* The decision (DESIGN.md §3): one function, time passed in. */
+#ifndef DLG_POLICY_H
+#define DLG_POLICY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "keys.h"
+#include "reason.h"
+#include "ticket.h"
+
+struct dlg_request {
+    const char *user;           /* PAM_USER at auth (the actor) */
+    const char *service;        /* PAM_SERVICE */
+    const char *rhost;          /* PAM_RHOST, NULL if unset */
+    const char *runas;          /* target user when it differs from user, else NULL */
+    int64_t now;
+    /* single-use handling: if once_dir is NULL, single-use tickets are
+     * checked but never consumed (delegatectl verify). */
+    const char *once_dir;
+    bool consume_once;
+};
+
+/* Verified facts for audit and the session phase.  Strings are owned copies
+ * (free with dlg_verdict_free); fields may be NULL when the ticket did not get
+ * far enough to know them. */
+struct dlg_verdict {
+    enum dlg_reason reason;
+    char *iss, *kid, *sub, *actor, *jti;
+    int64_t iat, exp;
+    struct dlg_strv runas;      /* effective ticket runas (default [sub]) */
+    char detail[160];           /* one line for logs: never ticket text */
+};
+
+/* Decide.  cfg NULL (unusable config) gives DLG_CONFIG_ERROR. */
+enum dlg_reason dlg_decide(const struct dlg_config *cfg, const struct dlg_keyring *kr,
+                           const char *ticket, size_t ticket_len,
+                           const struct dlg_request *req, struct dlg_verdict *out);
+void dlg_verdict_free(struct dlg_verdict *v);
+
+/* Re-check a previously admitted verdict against the config as it is now
+ * (account phase): expiry (with skew), revocations, the actor still
+ * configured and not revoked.  Returns DLG_ADMIT or a reason. */
+enum dlg_reason dlg_recheck(const struct dlg_config *cfg, const struct dlg_verdict *v,
+                            const char *service, int64_t now);
+
+/* runas check for the session phase (target differs from actor). */
+enum dlg_reason dlg_check_runas(const struct dlg_config *cfg, const struct dlg_verdict *v,
+                                const char *target);
+
+#endif

@@ -1,0 +1,17 @@
+#!/bin/sh
+# Installs the Debian packages needed to build and test, when missing.
+set -e
+PKGS="gcc make pkg-config libpam0g-dev libconfig-dev libssl-dev libjansson-dev \
+ libcmocka-dev libpamtest0-dev libpam-wrapper libnss-wrapper \
+ openssh-server openssh-client sudo sshpass openssl util-linux procps iproute2 \
+ valgrind clang libclang-rt-14-dev cppcheck clang-tidy lcov hyperfine"
+missing=""
+for p in $PKGS; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "deps: installing$missing"
+if [ "$(id -u)" -ne 0 ]; then echo "deps: need root to install$missing" >&2; exit 2; fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends $missing

@@ -1,0 +1,59 @@
+#!/bin/bash
+# Runs the test tiers and prints TAP lines of every test, then "N passed, M failed".
+# Each test program speaks TAP ("ok N - name" / "not ok N - name"); cmocka
+# binaries do so with CMOCKA_MESSAGE_OUTPUT=TAP.  A program that exits
+# non-zero without a "not ok" line, or that runs no test, counts as one failure.
+set -u
+cd "$(dirname "$0")/.."
+B=${B:-build}
+TIERS=${TIERS:-"unit nss pam cli e2e"}
+export B CMOCKA_MESSAGE_OUTPUT=TAP
+LOGDIR=$B/test-logs
+mkdir -p "$LOGDIR"
+passed=0 failed=0
+failures=()
+
+run_one() {   # tier, name, command...
+    local tier=$1 name=$2; shift 2
+    local log="$LOGDIR/$tier-$name.log" rc p f
+    "$@" >"$log" 2>&1 </dev/null
+    rc=$?
+    p=$(grep -cE '^ok [0-9]+' "$log")
+    f=$(grep -cE '^not ok [0-9]+' "$log")
+    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; echo "not ok - $tier/$name exited $rc" >>"$log"; fi
+    if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then f=1; echo "not ok - $tier/$name ran no test" >>"$log"; fi
+    grep -E '^(not )?ok ' "$log" | sed "s|^|[$tier/$name] |"
+    passed=$((passed + p)); failed=$((failed + f))
+    [ "$f" -gt 0 ] && failures+=("$log")
+}
+
+for tier in $TIERS; do
+    case $tier in
+    unit|nss|pam)
+        for src in tests/$tier/test_*.c; do
+            [ -e "$src" ] || continue
+            n=$(basename "$src" .c)
+            if [ -x "tests/$tier/run-$n.sh" ]; then
+                run_one "$tier" "$n" "tests/$tier/run-$n.sh" "$B/tests/$n"
+            else
+                run_one "$tier" "$n" "$B/tests/$n"
+            fi
+        done
+        for sh in tests/$tier/test_*.sh; do
+            [ -e "$sh" ] || continue
+            run_one "$tier" "$(basename "$sh" .sh)" bash "$sh"
+        done ;;
+    *)
+        for sh in tests/$tier/test_*.sh; do
+            [ -e "$sh" ] || continue
+            run_one "$tier" "$(basename "$sh" .sh)" bash "$sh"
+        done ;;
+    esac
+done
+
+for log in "${failures[@]}"; do
+    echo "---- $log (last 40 lines)"
+    tail -n 40 "$log"
+done
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
