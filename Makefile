@@ -48,7 +48,7 @@ PAM_SRC         := $(sort $(wildcard pam_delegate/*.c))
 NSS_SRC         := $(sort $(wildcard nss_delegate/*.c))
 CTL_SRC         := $(sort $(wildcard delegatectl/*.c))
 
-obj = $(patsubst %.c,$(B)/%.o,$(1))
+obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 
 PAM_SO      := $(B)/pam_delegate.so
 NSS_SO      := $(B)/libnss_delegate.so.2
@@ -69,7 +69,7 @@ TEST_HELPER_SRC := $(sort $(wildcard tests/lib/*.c))
 
 all: $(PAM_SO) $(NSS_SO) $(CTL)
 
-$(B)/%.o: %.c $(wildcard common/*.h)
+$(B)/obj/%.o: %.c $(wildcard common/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -c -o $@ $<
 

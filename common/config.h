@@ -61,6 +61,7 @@ struct dlg_file_id {
     ino_t ino;
     off_t size;
     struct timespec mtime;
+    struct timespec ctime;      /* catches chmod/chown, which leave mtime alone */
 };
 
 struct dlg_config {
@@ -105,6 +106,8 @@ struct dlg_config {
     /* every file read (main + includes), for cache validation */
     struct dlg_file_id *files;
     size_t nfiles;
+
+    struct dlg_group **groups_by_gid; /* the ngroups entries of groups, sorted by gid */
 };
 
 /* Load, trust-check and validate.  On any error returns NULL and fills diag
@@ -114,6 +117,11 @@ struct dlg_config {
  * calling thread's locale. */
 struct dlg_config *dlg_config_load(const char *path, struct dlg_diag *diag);
 void dlg_config_free(struct dlg_config *cfg);
+
+/* Validate a standalone file that holds only a `revoke = { ... };` group
+ * (trust-checked, same rules as in the full config).  Used by `delegatectl
+ * revoke` on its temp file before the atomic rename.  0 ok, -1 with diag. */
+int dlg_revoke_file_validate(const char *path, struct dlg_diag *diag);
 
 /* True when every file recorded in cfg still has the same dev/ino/size/mtime. */
 bool dlg_config_unchanged(const struct dlg_config *cfg);
