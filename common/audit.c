@@ -1,0 +1,227 @@
+/* The audit trail (DESIGN.md §8).  Every event is one JSON object on one
+ * line, appended with a single write(2) so that concurrent writers never
+ * interleave, plus the same facts as key=value to syslog LOG_AUTHPRIV.
+ *
+ * Every line has every field: strings that are not known are null; pid is a
+ * number; reason is present only on "deny" events.  Strings that are not
+ * valid UTF-8 are written with each non-ASCII byte replaced by '?'. */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "audit.h"
+
+struct field {
+    const char *name;
+    const char *value;
+};
+
+static json_t *json_text(const char *s)
+{
+    json_t *j;
+    char *copy;
+    size_t i;
+
+    if (!s)
+        return json_null();
+    j = json_string(s);
+    if (j)
+        return j;
+    copy = strdup(s);
+    if (!copy)
+        return NULL;
+    for (i = 0; copy[i]; i++)
+        if ((unsigned char)copy[i] >= 0x80)
+            copy[i] = '?';
+    j = json_string(copy);
+    free(copy);
+    return j;
+}
+
+static size_t event_fields(const struct dlg_audit_event *ev, struct field *f)
+{
+    size_t n = 0;
+
+    f[n++] = (struct field){ "event", ev->event };
+    f[n++] = (struct field){ "service", ev->service };
+    f[n++] = (struct field){ "user", ev->user };
+    f[n++] = (struct field){ "actor", ev->actor };
+    f[n++] = (struct field){ "principal", ev->principal };
+    f[n++] = (struct field){ "runas", ev->runas };
+    f[n++] = (struct field){ "jti", ev->jti };
+    f[n++] = (struct field){ "iss", ev->iss };
+    f[n++] = (struct field){ "kid", ev->kid };
+    f[n++] = (struct field){ "rhost", ev->rhost };
+    f[n++] = (struct field){ "tty", ev->tty };
+    return n;
+}
+
+static bool is_deny(const struct dlg_audit_event *ev)
+{
+    return ev->event && strcmp(ev->event, "deny") == 0;
+}
+
+char *dlg_audit_json(const struct dlg_audit_event *ev)
+{
+    struct field f[16];
+    json_t *o = json_object();
+    char ts[40];
+    char *line = NULL;
+    size_t n, i;
+
+    if (!o || !ev)
+        goto out;
+    dlg_format_time(ev->ts, ts, sizeof(ts));
+    if (json_object_set_new(o, "ts", json_string(ts)) != 0)
+        goto out;
+    n = event_fields(ev, f);
+    for (i = 0; i < n; i++)
+        if (json_object_set_new(o, f[i].name, json_text(f[i].value)) != 0)
+            goto out;
+    if (json_object_set_new(o, "pid", json_integer((json_int_t)ev->pid)) != 0)
+        goto out;
+    if (is_deny(ev) && json_object_set_new(o, "reason", json_text(ev->reason)) != 0)
+        goto out;
+    line = json_dumps(o, JSON_COMPACT);
+out:
+    json_decref(o);
+    return line;
+}
+
+/* key=value with the value quoted when it holds anything but plain
+ * characters; control characters become '?'. */
+static void kv_append(char *buf, size_t cap, size_t *len, const char *key, const char *val)
+{
+    bool quote = val[0] == '\0';
+    const char *p;
+
+    for (p = val; *p && !quote; p++)
+        if (*p == ' ' || *p == '"' || *p == '=' || *p == '\\' || (unsigned char)*p < 0x20 ||
+            *p == 0x7f)
+            quote = true;
+    if (*len + strlen(key) + 2 >= cap)
+        return;
+    *len += (size_t)snprintf(buf + *len, cap - *len, "%s%s=", *len ? " " : "", key);
+    if (quote && *len + 1 < cap)
+        buf[(*len)++] = '"';
+    for (p = val; *p && *len + 3 < cap; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c == '"' || c == '\\')
+            buf[(*len)++] = '\\';
+        buf[(*len)++] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+    }
+    if (quote && *len + 1 < cap)
+        buf[(*len)++] = '"';
+    buf[*len] = '\0';
+}
+
+static void audit_syslog(const struct dlg_audit_event *ev)
+{
+    struct field f[16];
+    char buf[2048], num[32];
+    size_t len = 0, n, i;
+
+    buf[0] = '\0';
+    n = event_fields(ev, f);
+    for (i = 0; i < n; i++)
+        if (f[i].value)
+            kv_append(buf, sizeof(buf), &len, f[i].name, f[i].value);
+    snprintf(num, sizeof(num), "%ld", (long)ev->pid);
+    kv_append(buf, sizeof(buf), &len, "pid", num);
+    if (is_deny(ev))
+        kv_append(buf, sizeof(buf), &len, "reason", ev->reason ? ev->reason : "");
+    syslog(LOG_AUTHPRIV | LOG_INFO, "delegate: %s", buf);
+}
+
+/* Create the log directory (only the last level, 0700) when missing. */
+static int make_parent(const char *path)
+{
+    char *copy = strdup(path), *dir;
+    int rc = -1;
+
+    if (!copy)
+        return -1;
+    dir = dirname(copy);
+    if (mkdir(dir, 0700) == 0 || errno == EEXIST)
+        rc = 0;
+    free(copy);
+    return rc;
+}
+
+static int append_line(const char *path, const char *line)
+{
+    size_t len = strlen(line);
+    char *buf = malloc(len + 2);
+    struct stat st;
+    ssize_t n;
+    int fd = -1, rc = -1, saved = 0;
+
+    if (!buf) {
+        saved = ENOMEM;
+        goto out;
+    }
+    memcpy(buf, line, len);
+    buf[len++] = '\n';
+    buf[len] = '\0';
+    if (path[0] != '/') {
+        saved = EINVAL;
+        goto out;
+    }
+    if (make_parent(path) != 0) {
+        saved = errno;
+        goto out;
+    }
+    fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
+    if (fd < 0) {
+        saved = errno;
+        goto out;
+    }
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        saved = EINVAL;
+        goto out;
+    }
+    do
+        n = write(fd, buf, len);
+    while (n < 0 && errno == EINTR);
+    if (n != (ssize_t)len) {
+        saved = n < 0 ? errno : ENOSPC;
+        goto out;
+    }
+    rc = 0;
+out:
+    if (fd >= 0)
+        close(fd);
+    free(buf);
+    errno = saved;
+    return rc;
+}
+
+int dlg_audit(const struct dlg_config *cfg, const struct dlg_audit_event *ev)
+{
+    char *line;
+    int rc = 0;
+
+    if (!ev)
+        return -1;
+    if (!cfg || cfg->audit_syslog)
+        audit_syslog(ev);
+    if (!cfg || !cfg->audit_file)
+        return 0;
+    line = dlg_audit_json(ev);
+    if (!line || append_line(cfg->audit_file, line) != 0) {
+        syslog(LOG_AUTHPRIV | LOG_ERR, "delegate: cannot write audit file %s: %s",
+               cfg->audit_file, line ? strerror(errno) : "cannot encode event");
+        rc = -1;
+    }
+    free(line);
+    return rc;
+}

@@ -1,0 +1,173 @@
+/* Issuer public keys: every key file named in the config is trust-checked
+ * (like the config itself) and must hold a PEM public key of a supported
+ * type.  A file that contains a private key is refused outright: issuer
+ * private keys never belong on a host. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/bio.h>
+#include <openssl/core_names.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/obj_mac.h>
+#include <openssl/objects.h>
+#include <openssl/pem.h>
+
+#include "keys.h"
+
+#define KEY_FILE_MAX 65536
+
+static void key_error(struct dlg_diag *diag, const struct dlg_key *k, const char *msg)
+{
+    if (diag)
+        dlg_diag_error(diag, k->src_file ? k->src_file : k->file, k->line, "key \"%s\" (%s): %s",
+                       k->kid ? k->kid : "", k->file, msg);
+}
+
+/* Type of a supported key, or -1. */
+static int classify(EVP_PKEY *pkey, const char **why)
+{
+    char group[64];
+    size_t glen = 0;
+
+    if (EVP_PKEY_is_a(pkey, "ED25519"))
+        return DLG_KEY_ED25519;
+    if (EVP_PKEY_is_a(pkey, "EC")) {
+        if (EVP_PKEY_get_group_name(pkey, group, sizeof(group), &glen) != 1 ||
+            OBJ_sn2nid(group) != NID_X9_62_prime256v1) {
+            *why = "EC key is not on curve P-256";
+            return -1;
+        }
+        return DLG_KEY_EC_P256;
+    }
+    if (EVP_PKEY_is_a(pkey, "RSA")) {
+        if (EVP_PKEY_get_bits(pkey) < 2048) {
+            *why = "RSA key shorter than 2048 bits";
+            return -1;
+        }
+        return DLG_KEY_RSA;
+    }
+    *why = "unsupported key type (Ed25519, EC P-256 or RSA >= 2048 bits)";
+    return -1;
+}
+
+static int load_one(const struct dlg_issuer *iss, const struct dlg_key *k,
+                    struct dlg_loaded_key *out, struct dlg_diag *diag)
+{
+    char err[256] = "";
+    char *buf = NULL;
+    size_t len = 0;
+    struct stat st;
+    BIO *bio = NULL;
+    EVP_PKEY *pkey = NULL;
+    const char *why = NULL;
+    int type, rc = -1;
+
+    if (dlg_read_trusted(k->file, KEY_FILE_MAX, &buf, &len, &st, err, sizeof(err)) != 0) {
+        key_error(diag, k, err[0] ? err : "cannot read key file");
+        goto out;
+    }
+    if (strstr(buf, "PRIVATE KEY")) {
+        key_error(diag, k, "file holds a private key; install only the public key on a host");
+        goto out;
+    }
+    bio = BIO_new_mem_buf(buf, (int)len);
+    if (!bio)
+        goto out;
+    pkey = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
+    ERR_clear_error();
+    if (!pkey) {
+        key_error(diag, k, "not a PEM public key");
+        goto out;
+    }
+    type = classify(pkey, &why);
+    if (type < 0) {
+        key_error(diag, k, why);
+        goto out;
+    }
+    out->issuer = iss;
+    out->key = k;
+    out->pkey = pkey;
+    out->type = (enum dlg_keytype)type;
+    pkey = NULL;
+    rc = 0;
+out:
+    EVP_PKEY_free(pkey);
+    BIO_free(bio);
+    free(buf);
+    return rc;
+}
+
+int dlg_keyring_load(const struct dlg_config *cfg, struct dlg_keyring *kr, struct dlg_diag *diag)
+{
+    size_t total = 0, i, j;
+    int rc = 0;
+
+    kr->keys = NULL;
+    kr->nkeys = 0;
+    if (!cfg)
+        return -1;
+    for (i = 0; i < cfg->nissuers; i++)
+        total += cfg->issuers[i].nkeys;
+    if (total == 0)
+        return 0;
+    kr->keys = calloc(total, sizeof(*kr->keys));
+    if (!kr->keys) {
+        if (diag)
+            dlg_diag_error(diag, cfg->path, 0, "out of memory loading keys");
+        return -1;
+    }
+    /* Report every bad key, not just the first. */
+    for (i = 0; i < cfg->nissuers; i++) {
+        const struct dlg_issuer *iss = &cfg->issuers[i];
+        for (j = 0; j < iss->nkeys; j++) {
+            if (load_one(iss, &iss->keys[j], &kr->keys[kr->nkeys], diag) == 0)
+                kr->nkeys++;
+            else
+                rc = -1;
+        }
+    }
+    if (rc != 0)
+        dlg_keyring_free(kr);
+    return rc;
+}
+
+void dlg_keyring_free(struct dlg_keyring *kr)
+{
+    size_t i;
+
+    if (!kr)
+        return;
+    for (i = 0; i < kr->nkeys; i++)
+        EVP_PKEY_free(kr->keys[i].pkey);
+    free(kr->keys);
+    kr->keys = NULL;
+    kr->nkeys = 0;
+}
+
+const struct dlg_loaded_key *dlg_keyring_find(const struct dlg_keyring *kr,
+                                              const char *iss, const char *kid)
+{
+    const struct dlg_loaded_key *only = NULL;
+    size_t i, count = 0;
+
+    if (!kr || !iss)
+        return NULL;
+    for (i = 0; i < kr->nkeys; i++) {
+        const struct dlg_loaded_key *lk = &kr->keys[i];
+        if (strcmp(lk->issuer->id, iss) != 0)
+            continue;
+        if (kid) {
+            if (lk->key->kid && strcmp(lk->key->kid, kid) == 0)
+                return lk;
+        } else {
+            only = lk;
+            count++;
+        }
+    }
+    if (kid || count != 1)
+        return NULL;
+    /* Omitting kid is allowed only when the issuer has exactly one key. */
+    return only->issuer->nkeys == 1 ? only : NULL;
+}
