@@ -1,0 +1,528 @@
+/* pam_delegate: admit a delegated actor only with a valid delegation ticket
+ * (DESIGN.md §4).  The entry points are thin: the decision is dlg_decide /
+ * dlg_recheck / dlg_check_runas of the shared core. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <security/pam_ext.h>
+#include <security/pam_modules.h>
+
+#include "audit.h"
+#include "config.h"
+#include "keys.h"
+#include "pam_delegate.h"
+#include "policy.h"
+#include "session.h"
+#include "util.h"
+
+/* The entry points: the only symbols the module exports (with the version
+ * script; everything else is built with hidden visibility). */
+#define PD_EXPORT __attribute__((visibility("default")))
+
+/* Everything one call of an entry point needs; no static mutable state. */
+struct pd_ctx {
+    pam_handle_t *pamh;
+    struct pd_args args;
+    const char *user, *ruser, *service, *rhost, *tty;
+    struct dlg_config *cfg;     /* NULL: unusable config */
+    struct dlg_diag diag;
+    int64_t now;
+};
+
+static const char *item_str(pam_handle_t *pamh, int type)
+{
+    const void *v = NULL;
+
+    if (pam_get_item(pamh, type, &v) != PAM_SUCCESS || v == NULL ||
+        ((const char *)v)[0] == '\0')
+        return NULL;
+    return v;
+}
+
+static void ctx_init(struct pd_ctx *c, pam_handle_t *pamh, int argc, const char **argv)
+{
+    memset(c, 0, sizeof(*c));
+    c->pamh = pamh;
+    pd_parse_args(pamh, argc, argv, &c->args);
+    c->user = item_str(pamh, PAM_USER);
+    c->ruser = item_str(pamh, PAM_RUSER);
+    c->service = item_str(pamh, PAM_SERVICE);
+    c->rhost = item_str(pamh, PAM_RHOST);
+    c->tty = item_str(pamh, PAM_TTY);
+    c->now = (int64_t)time(NULL);
+    if (!c->args.config_invalid)
+        c->cfg = dlg_config_load(c->args.config, &c->diag);
+}
+
+static void ctx_free(struct pd_ctx *c)
+{
+    dlg_config_free(c->cfg);
+    dlg_diag_free(&c->diag);
+}
+
+/* The one clear log line of an unusable config. */
+static void log_config_error(struct pd_ctx *c)
+{
+    const char *why = c->args.config_invalid ? "config= must be an absolute path"
+                      : c->diag.errors.n > 0 ? c->diag.errors.v[0] : "cannot load";
+
+    pam_syslog(c->pamh, LOG_ERR, "unusable config %s (%s): delegation denied for %s",
+               c->args.config, why, c->user ? c->user : "(no user)");
+}
+
+static void audit(struct pd_ctx *c, const char *event, const struct dlg_verdict *v,
+                  const char *runas, enum dlg_reason reason)
+{
+    struct dlg_audit_event ev = {
+        .ts = c->now,
+        .event = event,
+        .service = c->service,
+        .user = c->user,
+        .actor = v ? v->actor : NULL,
+        .principal = v ? v->sub : NULL,
+        .runas = runas,
+        .jti = v ? v->jti : NULL,
+        .iss = v ? v->iss : NULL,
+        .kid = v ? v->kid : NULL,
+        .rhost = c->rhost,
+        .tty = c->tty,
+        .pid = getpid(),
+        .reason = strcmp(event, "deny") == 0 ? dlg_reason_str(reason) : NULL,
+    };
+
+    if (dlg_audit(c->cfg, &ev) != 0)
+        pam_syslog(c->pamh, LOG_ERR, "cannot write the audit file");
+    if (c->args.debug)
+        pam_syslog(c->pamh, LOG_DEBUG, "%s user=%s service=%s%s%s", event,
+                   c->user ? c->user : "", c->service ? c->service : "",
+                   ev.reason ? " reason=" : "", ev.reason ? ev.reason : "");
+}
+
+/* A deny before any ticket was looked at. */
+static void audit_deny(struct pd_ctx *c, enum dlg_reason reason)
+{
+    audit(c, "deny", NULL, NULL, reason);
+}
+
+/* ---- auth ----------------------------------------------------------------- */
+
+/* Ask through the conversation, echo off.  Not pam_get_authtok: that would
+ * store the ticket as PAM_AUTHTOK for every later module to see.  Returns
+ * the heap reply (caller wipes and frees) or NULL. */
+static char *prompt_ticket(struct pd_ctx *c, const char *prompt)
+{
+    const struct pam_conv *conv = NULL;
+    struct pam_message msg = { .msg_style = PAM_PROMPT_ECHO_OFF, .msg = prompt };
+    const struct pam_message *pmsg = &msg;
+    struct pam_response *resp = NULL;
+    char *answer = NULL;
+    int rc;
+
+    if (pam_get_item(c->pamh, PAM_CONV, (const void **)&conv) != PAM_SUCCESS ||
+        conv == NULL || conv->conv == NULL)
+        return NULL;
+    rc = conv->conv(1, &pmsg, &resp, conv->appdata_ptr);
+    if (resp != NULL) {
+        answer = resp[0].resp;
+        free(resp);
+    }
+    if (rc != PAM_SUCCESS && answer != NULL) {
+        explicit_bzero(answer, strlen(answer));
+        free(answer);
+        answer = NULL;
+    }
+    return answer;
+}
+
+static void wipe_free(char *s)
+{
+    if (s != NULL) {
+        explicit_bzero(s, strlen(s));
+        free(s);
+    }
+}
+
+static enum dlg_reason decide(struct pd_ctx *c, const struct dlg_keyring *kr,
+                              const char *ticket, struct dlg_verdict *v)
+{
+    struct dlg_request req = {
+        .user = c->user,
+        .service = c->service,
+        .rhost = c->rhost,
+        .runas = NULL,
+        .now = c->now,
+        .once_dir = DLG_ONCE_DIR,
+        .consume_once = true,
+    };
+    size_t len;
+
+    memset(v, 0, sizeof(*v));
+    if (ticket == NULL)
+        ticket = "";
+    len = strlen(ticket);
+    /* a reply ended by a newline (a pasted line) is the same ticket */
+    if (len > 0 && ticket[len - 1] == '\n')
+        len--;
+    if (len > 0 && ticket[len - 1] == '\r')
+        len--;
+    return dlg_decide(c->cfg, kr, ticket, len, &req, v);
+}
+
+static struct pd_state *state_from_verdict(struct pd_ctx *c, struct dlg_verdict *v)
+{
+    struct pd_state *st = calloc(1, sizeof(*st));
+
+    if (st == NULL)
+        return NULL;
+    st->v = *v;                 /* takes ownership */
+    memset(v, 0, sizeof(*v));
+    st->user = strdup(c->user);
+    st->service = strdup(c->service);
+    st->rhost = c->rhost ? strdup(c->rhost) : NULL;
+    st->created = c->now;
+    if (st->user == NULL || st->service == NULL || (c->rhost && st->rhost == NULL)) {
+        pd_state_free(st);
+        return NULL;
+    }
+    return st;
+}
+
+PD_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+    struct pd_ctx c;
+    struct dlg_keyring kr = { 0 };
+    struct dlg_verdict v = { 0 };
+    struct pd_state *st;
+    enum dlg_reason r = DLG_NO_TICKET;
+    const char *authtok = NULL;
+    char *answer = NULL;
+    int ret = PAM_AUTH_ERR;
+
+    (void)flags;
+    ctx_init(&c, pamh, argc, argv);
+    if (c.user == NULL && pam_get_user(pamh, &c.user, NULL) != PAM_SUCCESS) {
+        ret = PAM_USER_UNKNOWN;
+        goto out;
+    }
+    if (c.user == NULL || c.user[0] == '\0' || c.service == NULL) {
+        ret = PAM_USER_UNKNOWN;
+        goto out;
+    }
+
+    if (c.cfg == NULL) {
+        if (pd_is_local_user(c.user)) {
+            ret = PAM_IGNORE;
+            goto out;
+        }
+        log_config_error(&c);
+        audit_deny(&c, DLG_CONFIG_ERROR);
+        goto out;
+    }
+    if (dlg_config_actor(c.cfg, c.user) == NULL) {
+        ret = PAM_IGNORE;
+        goto out;
+    }
+
+    /* a new authentication replaces whatever an earlier one proved */
+    pd_state_drop(pamh);
+
+    if (dlg_keyring_load(c.cfg, &kr, &c.diag) != 0) {
+        log_config_error(&c);
+        audit_deny(&c, DLG_CONFIG_ERROR);
+        goto out;
+    }
+
+    if (c.args.use_first_pass || c.args.try_first_pass)
+        authtok = item_str(pamh, PAM_AUTHTOK);
+    if (authtok != NULL) {
+        r = decide(&c, &kr, authtok, &v);
+        /* try_first_pass: the stacked token may have been meant for
+         * another module; ask once more. */
+        if (r != DLG_ADMIT && c.args.try_first_pass) {
+            answer = prompt_ticket(&c, c.cfg->prompt);
+            if (answer != NULL && answer[0] != '\0') {
+                dlg_verdict_free(&v);
+                r = decide(&c, &kr, answer, &v);
+            }
+        }
+    } else if (!c.args.use_first_pass) {
+        answer = prompt_ticket(&c, c.cfg->prompt);
+        r = decide(&c, &kr, answer, &v);
+    } else {
+        r = decide(&c, &kr, NULL, &v);     /* no_ticket, from the core */
+    }
+    wipe_free(answer);
+    answer = NULL;
+
+    if (r != DLG_ADMIT) {
+        if (c.args.debug)
+            pam_syslog(pamh, LOG_DEBUG, "ticket refused: %s", v.detail);
+        audit(&c, "deny", &v, NULL, r);
+        goto out;
+    }
+    audit(&c, "admit", &v, NULL, DLG_ADMIT);
+
+    st = state_from_verdict(&c, &v);
+    if (st == NULL) {
+        ret = PAM_BUF_ERR;
+        goto out;
+    }
+    /* For sshd keyboard-interactive: the session runs in our parent. */
+    (void)pd_carry_write(pamh, st, getppid(), c.now);
+    ret = pd_state_set(pamh, st) == PAM_SUCCESS ? PAM_SUCCESS : PAM_BUF_ERR;  /* frees st on failure */
+out:
+    wipe_free(answer);
+    dlg_verdict_free(&v);
+    dlg_keyring_free(&kr);
+    ctx_free(&c);
+    return ret;
+}
+
+/* ---- account -------------------------------------------------------------- */
+
+PD_EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+    struct pd_ctx c;
+    struct pd_state *st;
+    enum dlg_reason r;
+    int ret = PAM_PERM_DENIED;
+
+    (void)flags;
+    ctx_init(&c, pamh, argc, argv);
+    st = pd_state_get(pamh);
+    if (c.user == NULL || c.service == NULL) {
+        ret = PAM_USER_UNKNOWN;
+        goto out;
+    }
+    if (c.cfg == NULL) {
+        if (pd_is_local_user(c.user)) {
+            ret = PAM_IGNORE;
+            goto out;
+        }
+        log_config_error(&c);
+        audit(&c, "deny", st ? &st->v : NULL, NULL, DLG_CONFIG_ERROR);
+        pd_state_drop(pamh);
+        goto out;
+    }
+    /* An actor dropped from the config since auth is still judged (and
+     * refused) by the recheck. */
+    if (dlg_config_actor(c.cfg, c.user) == NULL &&
+        (st == NULL || strcmp(st->user, c.user) != 0)) {
+        ret = PAM_IGNORE;
+        goto out;
+    }
+    if (st == NULL) {
+        /* admitted by something else: an ssh key, sudo's cached timestamp */
+        audit_deny(&c, DLG_NO_TICKET);
+        goto out;
+    }
+    if (strcmp(st->user, c.user) != 0) {
+        r = DLG_ACTOR_MISMATCH;
+    } else if (strcmp(st->service, c.service) != 0) {
+        r = DLG_SERVICE_NOT_ALLOWED;
+    } else {
+        r = dlg_recheck(c.cfg, &st->v, c.service, c.now);
+    }
+    if (r != DLG_ADMIT) {
+        audit(&c, "deny", &st->v, NULL, r);
+        pd_state_drop(pamh);
+        goto out;
+    }
+    ret = PAM_SUCCESS;
+out:
+    ctx_free(&c);
+    return ret;
+}
+
+/* ---- setcred -------------------------------------------------------------- */
+
+/* Someone who proved who they are some other way switches into an actor
+ * account (root's "sudo -u ACTOR", a sudoers grant): not ours to block. */
+static bool switched_in_by_other(struct pd_ctx *c)
+{
+    return c->ruser != NULL && strcmp(c->ruser, c->user) != 0 &&
+           dlg_config_actor(c->cfg, c->ruser) == NULL;
+}
+
+PD_EXPORT int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+    struct pd_ctx c;
+    struct pd_state *found = NULL;
+    int ret = PAM_CRED_ERR;
+
+    (void)flags;
+    ctx_init(&c, pamh, argc, argv);
+    if (c.user == NULL || c.service == NULL) {
+        ret = PAM_USER_UNKNOWN;
+        goto out;
+    }
+    if (pd_state_get(pamh) != NULL) {
+        ret = PAM_SUCCESS;
+        goto out;
+    }
+    /* sshd keyboard-interactive: auth ran in a child of this process */
+    found = pd_carry_find(pamh, c.user, c.ruser, c.service, c.now, false);
+    if (found != NULL) {
+        ret = PAM_SUCCESS;
+        goto out;
+    }
+    if (c.cfg == NULL) {
+        ret = pd_is_local_user(c.user) ? PAM_IGNORE : PAM_CRED_ERR;
+        goto out;
+    }
+    if (dlg_config_actor(c.cfg, c.user) == NULL || switched_in_by_other(&c))
+        ret = PAM_IGNORE;
+out:
+    pd_state_free(found);
+    ctx_free(&c);
+    return ret;
+}
+
+/* ---- session -------------------------------------------------------------- */
+
+static int put_env(pam_handle_t *pamh, const char *name, const char *value)
+{
+    char buf[512];
+    int n = snprintf(buf, sizeof(buf), "%s=%s", name, value ? value : "");
+
+    if (n < 0 || (size_t)n >= sizeof(buf))
+        return PAM_BUF_ERR;
+    return pam_putenv(pamh, buf);
+}
+
+PD_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+    struct pd_ctx c;
+    struct pd_state *st, *found = NULL;
+    const char *target = NULL;
+    enum dlg_reason r;
+    char expires[40];
+    int ret = PAM_PERM_DENIED;
+
+    (void)flags;
+    ctx_init(&c, pamh, argc, argv);
+    if (c.user == NULL || c.service == NULL) {
+        ret = PAM_USER_UNKNOWN;
+        goto out;
+    }
+    st = pd_state_get(pamh);
+    if (st == NULL) {
+        /* sshd keyboard-interactive: auth and account ran in our child */
+        found = pd_carry_find(pamh, c.user, c.ruser, c.service, c.now, true);
+        if (found != NULL) {
+            if (pd_state_set(pamh, found) != PAM_SUCCESS) {
+                found = NULL;
+                ret = PAM_BUF_ERR;
+                goto out;
+            }
+            st = found;
+            found = NULL;
+        }
+    }
+
+    if (st == NULL) {
+        if (c.cfg == NULL) {
+            if (pd_is_local_user(c.user)) {
+                ret = PAM_IGNORE;
+                goto out;
+            }
+            log_config_error(&c);
+            audit_deny(&c, DLG_CONFIG_ERROR);
+            goto out;
+        }
+        if (dlg_config_actor(c.cfg, c.user) == NULL || switched_in_by_other(&c)) {
+            ret = PAM_IGNORE;
+            goto out;
+        }
+        audit_deny(&c, DLG_NO_TICKET);
+        goto out;
+    }
+
+    /* sudo: PAM_USER is now the target user, the actor is PAM_RUSER */
+    if (strcmp(c.user, st->v.actor) != 0)
+        target = c.user;
+
+    if (c.cfg == NULL) {
+        log_config_error(&c);
+        r = DLG_CONFIG_ERROR;
+    } else if (strcmp(st->service, c.service) != 0) {
+        r = DLG_SERVICE_NOT_ALLOWED;
+    } else {
+        r = dlg_recheck(c.cfg, &st->v, c.service, c.now);
+        if (r == DLG_ADMIT && target != NULL)
+            r = dlg_check_runas(c.cfg, &st->v, target);
+    }
+    if (r != DLG_ADMIT) {
+        audit(&c, "deny", &st->v, target, r);
+        pd_state_drop(pamh);
+        goto out;
+    }
+
+    dlg_format_time(st->v.exp, expires, sizeof(expires));
+    if (put_env(pamh, "DELEGATE_ACTOR", st->v.actor) != PAM_SUCCESS ||
+        put_env(pamh, "DELEGATE_PRINCIPAL", st->v.sub) != PAM_SUCCESS ||
+        put_env(pamh, "DELEGATE_TICKET_ID", st->v.jti) != PAM_SUCCESS ||
+        put_env(pamh, "DELEGATE_EXPIRES", expires) != PAM_SUCCESS) {
+        pam_syslog(pamh, LOG_ERR, "cannot set the DELEGATE_* environment");
+        ret = PAM_BUF_ERR;
+        goto out;
+    }
+
+    if (st->session_open)
+        (void)dlg_session_remove(DLG_SESSIONS_DIR, st->service, st->session_pid);
+    {
+        struct dlg_session s = {
+            .jti = st->v.jti, .actor = st->v.actor, .principal = st->v.sub,
+            .service = (char *)c.service, .user = (char *)c.user,
+            .tty = (char *)c.tty, .rhost = (char *)c.rhost,
+            .iss = st->v.iss, .kid = st->v.kid,
+            .pid = getpid(), .start = c.now, .expires = st->v.exp,
+        };
+        if (dlg_session_write(DLG_SESSIONS_DIR, &s) != 0) {
+            /* fail closed: an unrecorded session cannot be listed or ended */
+            pam_syslog(pamh, LOG_ERR, "cannot record the session under %s", DLG_SESSIONS_DIR);
+            ret = PAM_SYSTEM_ERR;
+            goto out;
+        }
+    }
+    st->session_open = true;
+    st->session_pid = getpid();
+    /* The carry record (sudo: the one written for our parent) is spent. */
+    if (st->carry_name[0] != '\0') {
+        pd_carry_remove(st->carry_name);
+        st->carry_name[0] = '\0';
+    }
+    audit(&c, "session_open", &st->v, target, DLG_ADMIT);
+    ret = PAM_SUCCESS;
+out:
+    pd_state_free(found);
+    ctx_free(&c);
+    return ret;
+}
+
+PD_EXPORT int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+    struct pd_ctx c;
+    struct pd_state *st;
+    const char *target = NULL;
+    int ret = PAM_IGNORE;
+
+    (void)flags;
+    ctx_init(&c, pamh, argc, argv);
+    st = pd_state_get(pamh);
+    if (st == NULL || !st->session_open)
+        goto out;
+    if (c.user != NULL && strcmp(c.user, st->v.actor) != 0)
+        target = c.user;
+    (void)dlg_session_remove(DLG_SESSIONS_DIR, st->service, st->session_pid);
+    st->session_open = false;
+    audit(&c, "session_close", &st->v, target, DLG_ADMIT);
+    ret = PAM_SUCCESS;
+out:
+    ctx_free(&c);
+    return ret;
+}

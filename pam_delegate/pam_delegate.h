@@ -1,0 +1,67 @@
+/* Internals of pam_delegate.so: the PAM entry points are thin shims over the
+ * shared decision code in common/.  Everything here has hidden visibility;
+ * the version script exports only pam_sm_*. */
+#ifndef PD_PAM_DELEGATE_H
+#define PD_PAM_DELEGATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <security/pam_modules.h>
+
+#include "policy.h"
+
+/* Where auth leaves its verified result for a session phase that runs in
+ * another process (sshd keyboard-interactive: auth in a child, session in
+ * its parent).  Root-only, so no client can forge a record. */
+#define PD_CARRY_DIR DLG_RUN_DIR "/auth"
+
+/* Module arguments. */
+struct pd_args {
+    const char *config;         /* absolute path, default DLG_DEFAULT_CONFIG */
+    bool config_invalid;        /* config= given but unusable (not absolute) */
+    bool debug;
+    bool use_first_pass;
+    bool try_first_pass;
+};
+
+void pd_parse_args(pam_handle_t *pamh, int argc, const char **argv, struct pd_args *args);
+
+/* The verified result of auth, kept with pam_set_data for the later phases
+ * of the same process, and in a carry record for the session phase of the
+ * parent process. */
+struct pd_state {
+    struct dlg_verdict v;       /* reason == DLG_ADMIT */
+    char *user;                 /* PAM_USER at auth (the actor) */
+    char *service;
+    char *rhost;                /* NULL if none */
+    int64_t created;
+    char carry_name[64];        /* record this process wrote, "" if none */
+    bool session_open;          /* session record written by this process */
+    pid_t session_pid;
+};
+
+void pd_state_free(struct pd_state *st);
+/* The state of this transaction, NULL if none. */
+struct pd_state *pd_state_get(pam_handle_t *pamh);
+/* Hand st to PAM (pam_set_data with cleanup).  On failure st is freed. */
+int pd_state_set(pam_handle_t *pamh, struct pd_state *st);
+/* Forget any state of this transaction, removing the carry record it wrote. */
+void pd_state_drop(pam_handle_t *pamh);
+
+/* Carry records (carry.c).  Written by auth, named "<target>-<writer>"
+ * where target is the pid of the process expected to run the session. */
+int pd_carry_write(pam_handle_t *pamh, struct pd_state *st, pid_t target, int64_t now);
+void pd_carry_remove(const char *name);
+/* Find a record for this process (getpid()) whose user is one of user/ruser
+ * and whose service matches.  consume: unlink it.  Returns a new state or
+ * NULL. */
+struct pd_state *pd_carry_find(pam_handle_t *pamh, const char *user, const char *ruser,
+                               const char *service, int64_t now, bool consume);
+
+/* True for root and for every user listed in /etc/passwd (read directly,
+ * never through NSS, which could ask our own NSS module). */
+bool pd_is_local_user(const char *user);
+
+#endif

@@ -1,0 +1,213 @@
+/* pam_delegate account phase: an actor passes only with a ticket verified in
+ * this transaction that is still valid under the config as it is now. */
+#include "pd_harness.h"
+
+static void test_account_after_auth(void **state)
+{
+    char *t = pdt_mint(pdt_claims());
+    struct pdt_conv cv = { .answer = { t } };
+    struct pam_testcase cases[] = {
+        pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
+        pam_test(PAMTEST_ACCOUNT, PAM_SUCCESS),
+        pam_test(PAMTEST_ACCOUNT, PAM_SUCCESS),     /* asking twice changes nothing */
+    };
+    (void)state;
+
+    pdt_run("sshd", "ci-deploy", &cv, cases);
+    pdt_audit_expect("admit");
+    free(t);
+}
+
+/* Admitted some other way (an ssh key, sudo's cached credentials). */
+static void test_account_without_auth_denied(void **state)
+{
+    struct pdt_conv cv = { .answer = { NULL } };
+    struct pam_testcase cases[] = { pam_test(PAMTEST_ACCOUNT, PAM_PERM_DENIED) };
+    json_t *ev;
+    (void)state;
+
+    pdt_run("sshd", "ci-deploy", &cv, cases);
+    assert_int_equal(cv.prompts, 0);
+    pdt_audit_expect("deny:no_ticket");
+    ev = pdt_audit_get(0);
+    assert_string_equal(pdt_jstr(ev, "user"), "ci-deploy");
+    assert_null(pdt_jstr(ev, "jti"));
+    json_decref(ev);
+}
+
+static void test_account_after_failed_auth_denied(void **state)
+{
+    struct pdt_conv cv = { .answer = { "" } };
+    struct pam_testcase cases[] = {
+        pam_test(PAMTEST_AUTHENTICATE, PAM_AUTH_ERR),
+        pam_test(PAMTEST_ACCOUNT, PAM_PERM_DENIED),
+    };
+    (void)state;
+
+    pdt_run("sshd", "ci-deploy", &cv, cases);
+    pdt_audit_expect("deny:no_ticket", "deny:no_ticket");
+}
+
+static void test_account_non_actor_ignored(void **state)
+{
+    struct pdt_conv cv = { .answer = { NULL } };
+    struct pam_testcase cases[] = { pam_test(PAMTEST_ACCOUNT, PD_IGNORED) };
+    (void)state;
+
+    pdt_run("sshd", "daemon", &cv, cases);
+    pdt_run("sshd", "root", &cv, cases);
+    assert_int_equal(access(T.audit, F_OK), -1);
+}
+
+/* auth, then a config change, then account: the change applies at once. */
+static void after_auth_change(const char *revoke, const char *broken, const char *reason,
+                              int line)
+{
+    json_t *c = pdt_claims();
+    char by_id[512], *t;
+    struct pdt_conv cv = { .answer = { NULL } };
+    struct pam_testcase cases[] = {
+        pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
+        pam_test(PAMTEST_KEEPHANDLE, 0),
+    };
+    pam_handle_t *ph;
+
+    /* revoke NULL: revoke this very ticket by id */
+    snprintf(by_id, sizeof(by_id), "revoke = { tickets = ( { id = \"%s\"; } ); };",
+             json_string_value(json_object_get(c, "jti")));
+    t = pdt_mint(c);
+    cv.answer[0] = t;
+    unlink(T.audit);
+    pdt_config("");
+    ph = pdt_keep("sshd", "ci-deploy", &cv, cases);
+    if (broken != NULL)
+        pdt_put_file(T.conf, broken);
+    else
+        pdt_config(revoke ? revoke : by_id);
+    assert_int_equal(pam_acct_mgmt(ph, 0), PAM_PERM_DENIED);
+    /* and it stays refused: the verified result is gone */
+    pdt_config("");
+    assert_int_equal(pam_acct_mgmt(ph, 0), PAM_PERM_DENIED);
+    pam_end(ph, PAM_PERM_DENIED);
+    if (reason != NULL) {
+        char want[64];
+        snprintf(want, sizeof(want), "deny:%s", reason);
+        pdt_audit_expect_(line, "admit", want, "deny:no_ticket", (const char *)NULL);
+    } else {
+        /* config_error: no config, so no audit file; syslog only */
+        pdt_audit_expect_(line, "admit", "deny:no_ticket", (const char *)NULL);
+    }
+    free(t);
+}
+
+static void test_revocation_after_auth(void **state)
+{
+    (void)state;
+    after_auth_change(NULL, NULL, "revoked_ticket", __LINE__);
+    after_auth_change("revoke = { actors = [\"ci-deploy\"]; };", NULL, "revoked_actor",
+                      __LINE__);
+    after_auth_change("revoke = { principals = [\"alice\"]; };", NULL, "revoked_principal",
+                      __LINE__);
+    after_auth_change("revoke = { issuers = [\"corp\"]; };", NULL, "revoked_issuer",
+                      __LINE__);
+    after_auth_change("revoke = { keys = [\"k1\"]; };", NULL, "revoked_key", __LINE__);
+    after_auth_change("revoke = { issued_before = \"2099-01-01T00:00:00Z\"; };", NULL,
+                      "revoked_before", __LINE__);
+}
+
+static void test_config_broken_after_auth(void **state)
+{
+    (void)state;
+    after_auth_change(NULL, "this is { not libconfig", NULL, __LINE__);
+}
+
+/* The actor disappears from the config after auth: still refused. */
+static void test_actor_removed_after_auth(void **state)
+{
+    char *t = pdt_mint(pdt_claims()), *text, *p;
+    struct pdt_conv cv = { .answer = { t } };
+    struct pam_testcase cases[] = {
+        pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
+        pam_test(PAMTEST_KEEPHANDLE, 0),
+    };
+    pam_handle_t *ph;
+    (void)state;
+
+    ph = pdt_keep("sshd", "ci-deploy", &cv, cases);
+    text = tl_read_file(T.conf, NULL);
+    p = strstr(text, "\"ci-deploy\"");
+    memcpy(p, "\"ci-other\" ", 11);
+    pdt_put_file(T.conf, text);
+    assert_int_equal(pam_acct_mgmt(ph, 0), PAM_PERM_DENIED);
+    pam_end(ph, PAM_PERM_DENIED);
+    pdt_audit_expect("admit", "deny:unknown_actor");
+    free(text);
+    free(t);
+}
+
+/* Admitted 1 s before the end of the skew window; account 2 s later. */
+static void test_expired_after_auth(void **state)
+{
+    int64_t now = (int64_t)time(NULL);
+    json_t *c = pdt_claims();
+    char *t;
+    struct pdt_conv cv = { .answer = { NULL } };
+    struct pam_testcase cases[] = {
+        pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
+        pam_test(PAMTEST_KEEPHANDLE, 0),
+    };
+    pam_handle_t *ph;
+    (void)state;
+
+    json_object_set_new(c, "iat", json_integer(now - 100));
+    json_object_set_new(c, "exp", json_integer(now - 60 + 2));
+    t = pdt_mint(c);
+    cv.answer[0] = t;
+    ph = pdt_keep("sshd", "ci-deploy", &cv, cases);
+    sleep(3);
+    assert_int_equal(pam_acct_mgmt(ph, 0), PAM_PERM_DENIED);
+    pam_end(ph, PAM_PERM_DENIED);
+    pdt_audit_expect("admit", "deny:expired");
+    free(t);
+}
+
+/* The application switched PAM_USER between auth and account. */
+static void test_user_switched_before_account(void **state)
+{
+    char *t = pdt_mint(pdt_claims());
+    struct pdt_conv cv = { .answer = { t } };
+    struct pam_testcase cases[] = {
+        pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
+        pam_test(PAMTEST_KEEPHANDLE, 0),
+    };
+    pam_handle_t *ph;
+    (void)state;
+
+    ph = pdt_keep("sshd", "ci-deploy", &cv, cases);
+    assert_int_equal(pam_set_item(ph, PAM_USER, "support-bot"), PAM_SUCCESS);
+    assert_int_equal(pam_acct_mgmt(ph, 0), PAM_PERM_DENIED);
+    pam_end(ph, PAM_PERM_DENIED);
+    pdt_audit_expect("admit", "deny:actor_mismatch");
+    free(t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_account_after_auth, pdt_setup, pdt_teardown),
+        cmocka_unit_test_setup_teardown(test_account_without_auth_denied, pdt_setup, pdt_teardown),
+        cmocka_unit_test_setup_teardown(test_account_after_failed_auth_denied, pdt_setup, pdt_teardown),
+        cmocka_unit_test_setup_teardown(test_account_non_actor_ignored, pdt_setup, pdt_teardown),
+        cmocka_unit_test_setup_teardown(test_revocation_after_auth, pdt_setup, pdt_teardown),
+        cmocka_unit_test_setup_teardown(test_config_broken_after_auth, pdt_setup, pdt_teardown),
+        cmocka_unit_test_setup_teardown(test_actor_removed_after_auth, pdt_setup, pdt_teardown),
+        cmocka_unit_test_setup_teardown(test_expired_after_auth, pdt_setup, pdt_teardown),
+        cmocka_unit_test_setup_teardown(test_user_switched_before_account, pdt_setup, pdt_teardown),
+    };
+    int rc;
+
+    pdt_setup_all();
+    rc = cmocka_run_group_tests_name("pam_account", tests, NULL, NULL);
+    pdt_teardown_all();
+    return rc;
+}
