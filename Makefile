@@ -9,6 +9,13 @@ PAMDIR      ?= $(LIBDIR)/security
 SBINDIR     ?= $(PREFIX)/sbin
 MANDIR      ?= $(PREFIX)/share/man
 SYSCONFDIR  ?= /etc
+# Where Debian's tools look, whatever PREFIX is (pam-auth-update reads only
+# /usr/share/pam-configs); the packages in debian/ install the same tree.
+PAMCONFDIR  ?= /usr/share/pam-configs
+TMPFILESDIR ?= /usr/lib/tmpfiles.d
+LOGROTATEDIR?= $(SYSCONFDIR)/logrotate.d
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+EXAMPLESDIR ?= $(PREFIX)/share/doc/delegate-tools/examples
 VERSION     := 0.1.0
 
 CC          ?= gcc
@@ -63,6 +70,8 @@ NSS_TEST_BIN:= $(patsubst tests/nss/%.c,$(B)/tests/%,$(NSS_TEST_SRC))
 PAM_TEST_SRC:= $(sort $(wildcard tests/pam/test_*.c))
 PAM_TEST_BIN:= $(patsubst tests/pam/%.c,$(B)/tests/%,$(PAM_TEST_SRC))
 TEST_HELPER_SRC := $(sort $(wildcard tests/lib/*.c))
+ADV_TEST_SRC:= $(sort $(wildcard tests/adversarial/test_*.c))
+ADV_TEST_BIN:= $(patsubst tests/adversarial/%.c,$(B)/tests/%,$(ADV_TEST_SRC))
 
 .PHONY: all deps check check-unit check-asan check-tsan check-valgrind demo install uninstall \
         clean fuzz lint coverage bench tests
@@ -110,7 +119,16 @@ $(B)/tests/test_%: tests/pam/test_%.c $(LIBCOMMON) $(call obj,$(TEST_HELPER_SRC)
 	$(CC) $(CFLAGS_ALL) -Itests/lib -o $@ $< $(call obj,$(TEST_HELPER_SRC)) $(LIBCOMMON) \
 	    $(LDFLAGS_ALL) -lcmocka -lpamtest -lpam $(LIBS_FULL) -lpthread
 
-tests: all $(UNIT_BIN) $(NSS_TEST_BIN) $(PAM_TEST_BIN)
+# Adversarial tier: the JWT attack catalogue and hostile host conditions
+# (cmocka; the PAM ones reuse tests/pam's harness under pam_wrapper).
+$(B)/tests/test_%: tests/adversarial/test_%.c tests/adversarial/catalogue.h tests/adversarial/adv_mint.h \
+                   $(LIBCOMMON) $(call obj,$(TEST_HELPER_SRC)) $(PAM_SO)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -Itests/lib -Itests/pam -Itests/adversarial -o $@ $< \
+	    $(call obj,$(TEST_HELPER_SRC)) $(LIBCOMMON) $(LDFLAGS_ALL) -lcmocka -lpamtest -lpam \
+	    $(LIBS_FULL) -lpthread
+
+tests: all $(UNIT_BIN) $(NSS_TEST_BIN) $(PAM_TEST_BIN) $(ADV_TEST_BIN)
 
 deps:
 	@./tests/deps.sh
@@ -144,12 +162,42 @@ install: all
 	install -m 0644 $(PAM_SO) $(DESTDIR)$(PAMDIR)/pam_delegate.so
 	install -m 0644 $(NSS_SO) $(DESTDIR)$(LIBDIR)/libnss_delegate.so.2
 	install -m 0755 $(CTL) $(DESTDIR)$(SBINDIR)/delegatectl
+	ln -sf delegatectl $(DESTDIR)$(SBINDIR)/delegatectl-askpass   # for SSH_ASKPASS (no word splitting)
 	for m in man/*.5; do [ -e "$$m" ] && install -m 0644 "$$m" $(DESTDIR)$(MANDIR)/man5/; done; true
 	for m in man/*.8; do [ -e "$$m" ] && install -m 0644 "$$m" $(DESTDIR)$(MANDIR)/man8/; done; true
+	ln -sf delegatectl.8 $(DESTDIR)$(MANDIR)/man8/delegatectl-askpass.8
+	install -d $(DESTDIR)$(PAMCONFDIR) $(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(LOGROTATEDIR) \
+	    $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(EXAMPLESDIR)
+	install -m 0644 conf/pam-configs/delegate $(DESTDIR)$(PAMCONFDIR)/delegate
+	install -m 0644 conf/tmpfiles.d/delegate.conf $(DESTDIR)$(TMPFILESDIR)/delegate.conf
+	install -m 0644 conf/logrotate.d/delegate $(DESTDIR)$(LOGROTATEDIR)/delegate
+	install -m 0644 conf/delegatectl.bash-completion $(DESTDIR)$(BASHCOMPDIR)/delegatectl
+	for f in conf/delegate.conf conf/revoked.conf conf/nsswitch.conf conf/pam.d/* \
+	         conf/sshd_config.d/* conf/sudoers.d/*; do \
+	    [ -f "$$f" ] || continue; \
+	    install -D -m 0644 "$$f" $(DESTDIR)$(EXAMPLESDIR)/$${f#conf/} || exit 1; \
+	done
 
 uninstall:
 	rm -f $(DESTDIR)$(PAMDIR)/pam_delegate.so $(DESTDIR)$(LIBDIR)/libnss_delegate.so.2 \
-	    $(DESTDIR)$(SBINDIR)/delegatectl
+	    $(DESTDIR)$(SBINDIR)/delegatectl $(DESTDIR)$(SBINDIR)/delegatectl-askpass
+	rm -f $(DESTDIR)$(PAMCONFDIR)/delegate $(DESTDIR)$(TMPFILESDIR)/delegate.conf \
+	    $(DESTDIR)$(LOGROTATEDIR)/delegate $(DESTDIR)$(BASHCOMPDIR)/delegatectl
+	rm -rf $(DESTDIR)$(EXAMPLESDIR)
+	rm -f $(DESTDIR)$(MANDIR)/man8/delegatectl-askpass.8
+	for m in man/*.5 man/*.8; do [ -e "$$m" ] || continue; \
+	    rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m#man/}; done
 
 clean:
 	rm -rf build build-asan build-tsan build-cov build-fuzz
+
+# ---- benchmarks (not part of check; see BENCHMARKS.md) ---------------------
+BENCH_SRC   := $(sort $(wildcard bench/bench_*.c))
+BENCH_BIN   := $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRC))
+
+$(B)/bench/bench_%: bench/bench_%.c bench/bench_common.h $(LIBCOMMON)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -Ibench -o $@ $< $(LIBCOMMON) $(LDFLAGS_ALL) -lpam $(LIBS_FULL)
+
+bench: all $(BENCH_BIN)
+	B=$(B) ./bench/run.sh
