@@ -40,9 +40,12 @@
 #define DEFAULT_ACC_SHELL    "/usr/sbin/nologin"
 #define DEFAULT_TYP          "dlg+jwt"
 
+/* Where each actor was defined, for the duplicate checks after the list. */
 struct srcpos {
     const char *file;
     int line;
+    const config_setting_t *ae;
+    bool has_uid;
 };
 
 struct loader {
@@ -463,6 +466,11 @@ static int scan_text(struct loader *L, const char *file, const char *text, size_
                 continue;
             }
         }
+        if (c == ' ' || c == '\t' || c == ';' || c == ',' || c == '=' || c == '{' ||
+            c == '}' || c == '(' || c == ')' || c == '[' || c == ']') {
+            i++;                /* the common case: nothing to look at */
+            continue;
+        }
         if (c == '#' || (c == '/' && i + 1 < len && text[i + 1] == '/')) {
             while (i < len && text[i] != '\n')
                 i++;
@@ -475,7 +483,12 @@ static int scan_text(struct loader *L, const char *file, const char *text, size_
             }
             i = i + 2 < len ? i + 2 : len;
         } else if (c == '"') {
-            for (i++; i < len && text[i] != '"'; i++) {
+            /* text is NUL-terminated (checked by the caller): skip the
+             * ordinary bytes of the string in one strcspn */
+            for (i++; i < len; i++) {
+                i += strcspn(text + i, "\"\\\n");
+                if (i >= len || text[i] == '"')
+                    break;
                 if (text[i] == '\\' && i + 1 < len)
                     i++;
                 if (text[i] == '\n')
@@ -1157,7 +1170,6 @@ static int cmp_revoked(const void *a, const void *b)
 
 static void load_revoked_tickets(struct loader *L, const config_setting_t *rv)
 {
-    static const char *const known[] = {"id", "until", NULL};
     struct dlg_config *cfg = L->cfg;
     const config_setting_t *s = member(rv, "tickets");
 
@@ -1177,16 +1189,37 @@ static void load_revoked_tickets(struct loader *L, const config_setting_t *rv)
     }
     for (int i = 0; i < n; i++) {
         const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+        const config_setting_t *idset = e;
         const char *id = NULL;
         int64_t until = 0;
 
         if (config_setting_type(e) == CONFIG_TYPE_STRING) {
             id = config_setting_get_string(e);
         } else if (config_setting_type(e) == CONFIG_TYPE_GROUP) {
-            check_known(L, e, known, "a revoked ticket");
-            if (get_string(L, e, "id", true, "revoke.tickets", &id) != 1)
+            /* This list can hold thousands of entries: one pass over the
+             * members does what check_known + get_string + member would. */
+            const config_setting_t *u = NULL;
+            int nm = config_setting_length(e);
+            idset = NULL;
+            for (int k = 0; k < nm; k++) {
+                const config_setting_t *m = config_setting_get_elem(e, (unsigned)k);
+                const char *mn = config_setting_name(m);
+                if (mn != NULL && strcmp(mn, "id") == 0)
+                    idset = m;
+                else if (mn != NULL && strcmp(mn, "until") == 0)
+                    u = m;
+                else
+                    serr(L, m, "unknown setting '%s' in a revoked ticket", mn != NULL ? mn : "?");
+            }
+            if (idset == NULL) {
+                serr(L, e, "revoke.tickets: missing required setting 'id'");
                 continue;
-            const config_setting_t *u = member(e, "until");
+            }
+            if (config_setting_type(idset) != CONFIG_TYPE_STRING) {
+                serr(L, idset, "revoke.tickets: 'id' must be a string");
+                continue;
+            }
+            id = config_setting_get_string(idset);
             if (u != NULL && time_value(L, u, "revoke.tickets", "until", &until) != 1)
                 continue;
         } else {
@@ -1194,7 +1227,7 @@ static void load_revoked_tickets(struct loader *L, const config_setting_t *rv)
             continue;
         }
         if (!dlg_valid_jti(id)) {
-            serr(L, config_setting_type(e) == CONFIG_TYPE_GROUP ? member(e, "id") : e,
+            serr(L, idset,
                  "revoke: invalid ticket id '%s' (1..64 of A-Z a-z 0-9 . _ -)", id);
             continue;
         }
@@ -1204,7 +1237,13 @@ static void load_revoked_tickets(struct loader *L, const config_setting_t *rv)
         rt->until = until;
         cfg->nrevoked_tickets++;
     }
-    qsort(cfg->revoked_tickets, cfg->nrevoked_tickets, sizeof(*cfg->revoked_tickets), cmp_revoked);
+    /* `delegatectl revoke` writes the list sorted: then one pass suffices. */
+    bool sorted = true;
+    for (size_t r = 1; r < cfg->nrevoked_tickets && sorted; r++)
+        sorted = strcmp(cfg->revoked_tickets[r - 1].id, cfg->revoked_tickets[r].id) <= 0;
+    if (!sorted)
+        qsort(cfg->revoked_tickets, cfg->nrevoked_tickets, sizeof(*cfg->revoked_tickets),
+              cmp_revoked);
     /* The same id twice is harmless: keep one, with the later until. */
     size_t w = 0;
     for (size_t r = 0; r < cfg->nrevoked_tickets; r++) {
@@ -1279,25 +1318,19 @@ static void load_actor(struct loader *L, const config_setting_t *ae, int i,
             name = NULL;
         } else {
             snprintf(what, sizeof(what), "actor '%s'", name);
-            for (int j = 0; j < i; j++)
-                if (cfg->actors[j].name != NULL && strcmp(cfg->actors[j].name, name) == 0)
-                    serr(L, member(ae, "name"), "duplicate actor name '%s' (first at %s:%d)",
-                         name, pos[j].file, pos[j].line);
             if (dup_str(L, &a->name, name) != 0)
                 return;
         }
     }
     pos[i].file = src_file(L, ae);
     pos[i].line = src_line(ae);
+    pos[i].ae = ae;
     if (get_id(L, ae, "uid", true, what, &uid) == 1) {
         if (uid < cfg->uid_min || uid > cfg->uid_max)
             serr(L, member(ae, "uid"), "%s: uid %u is outside accounts.uid_min..uid_max (%u..%u)",
                  what, uid, (unsigned)cfg->uid_min, (unsigned)cfg->uid_max);
-        for (int j = 0; j < i; j++)
-            if (cfg->actors[j].uid == uid)
-                serr(L, member(ae, "uid"), "%s: duplicate uid %u (first at %s:%d)", what, uid,
-                     pos[j].file, pos[j].line);
         a->uid = uid;
+        pos[i].has_uid = true;
     }
     if (get_string(L, ae, "comment", false, what, &comment) == 1 &&
         (has_ctl(comment) || strchr(comment, ':') != NULL)) {
@@ -1401,6 +1434,72 @@ static void load_actor(struct loader *L, const config_setting_t *ae, int i,
         a->revoked = dlg_strv_contains(&cfg->revoked_actors, a->name);
 }
 
+/* Duplicate names and uids, found by sorting (a config may list thousands
+ * of actors).  Each later duplicate is reported against the first one. */
+struct actor_ref {
+    const struct dlg_actor *a;
+    size_t i;                   /* position in the file */
+};
+
+static int cmp_ref_name(const void *x, const void *y)
+{
+    const struct actor_ref *p = x, *q = y;
+    int c = strcmp(p->a->name, q->a->name);
+    return c != 0 ? c : (p->i > q->i) - (p->i < q->i);
+}
+
+static int cmp_ref_uid(const void *x, const void *y)
+{
+    const struct actor_ref *p = x, *q = y;
+    if (p->a->uid != q->a->uid)
+        return p->a->uid < q->a->uid ? -1 : 1;
+    return (p->i > q->i) - (p->i < q->i);
+}
+
+static void check_actor_duplicates(struct loader *L, const struct srcpos *pos)
+{
+    const struct dlg_config *cfg = L->cfg;
+    struct actor_ref *refs = calloc(cfg->nactors + 1, sizeof(*refs));
+    size_t n = 0;
+
+    if (refs == NULL) {
+        oom(L);
+        return;
+    }
+    for (size_t i = 0; i < cfg->nactors; i++)
+        if (cfg->actors[i].name != NULL)
+            refs[n++] = (struct actor_ref){ &cfg->actors[i], i };
+    qsort(refs, n, sizeof(*refs), cmp_ref_name);
+    for (size_t k = 1, first = 0; k < n; k++) {
+        if (strcmp(refs[k].a->name, refs[first].a->name) != 0) {
+            first = k;
+            continue;
+        }
+        serr(L, member(pos[refs[k].i].ae, "name"), "duplicate actor name '%s' (first at %s:%d)",
+             refs[k].a->name, pos[refs[first].i].file, pos[refs[first].i].line);
+    }
+
+    n = 0;
+    for (size_t i = 0; i < cfg->nactors; i++)
+        if (pos[i].has_uid)
+            refs[n++] = (struct actor_ref){ &cfg->actors[i], i };
+    qsort(refs, n, sizeof(*refs), cmp_ref_uid);
+    for (size_t k = 1, first = 0; k < n; k++) {
+        if (refs[k].a->uid != refs[first].a->uid) {
+            first = k;
+            continue;
+        }
+        char what[200];
+        if (refs[k].a->name != NULL)
+            snprintf(what, sizeof(what), "actor '%s'", refs[k].a->name);
+        else
+            snprintf(what, sizeof(what), "actor #%zu", refs[k].i + 1);
+        serr(L, member(pos[refs[k].i].ae, "uid"), "%s: duplicate uid %u (first at %s:%d)", what,
+             (unsigned)refs[k].a->uid, pos[refs[first].i].file, pos[refs[first].i].line);
+    }
+    free(refs);
+}
+
 static void load_actors(struct loader *L, const config_setting_t *root)
 {
     struct dlg_config *cfg = L->cfg;
@@ -1419,6 +1518,7 @@ static void load_actors(struct loader *L, const config_setting_t *root)
     cfg->nactors = (size_t)n;
     for (int i = 0; i < n; i++)
         load_actor(L, config_setting_get_elem(list, (unsigned)i), i, pos, &cfg->actors[i]);
+    check_actor_duplicates(L, pos);
     free(pos);
 }
 

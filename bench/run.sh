@@ -1,0 +1,99 @@
+#!/bin/bash
+# `make bench`: runs bench/ns.sh (all measurements, inside a private mount
+# namespace; the host's /etc, lib dir, /run and /var are checked unchanged
+# afterwards) and prints the table and one line per target:
+#     bench: NAME ratio=X target=Y ok|over
+# For the absolute targets (2: extra ms, 4: first lookup ms) "ratio" is the
+# measured value in the unit named by NAME, against the limit.
+# Needs root.  BENCH_QUICK=1 for a fast trial run (numbers not meaningful).
+set -u
+cd "$(dirname "$0")/.."
+B=${B:-build}
+export B
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "bench: needs root (mount namespace, sshd, sudo)" >&2
+    exit 2
+fi
+for f in "$B/delegatectl" "$B/pam_delegate.so" "$B/libnss_delegate.so.2" \
+         "$B/bench/bench_pam" "$B/bench/bench_nss" "$B/bench/bench_config"; do
+    [ -e "$f" ] || { echo "bench: $f missing (make B=$B bench builds it)" >&2; exit 2; }
+done
+
+BENCH_OUT=$(mktemp -d /tmp/dlg-bench.XXXXXX) || exit 2
+export BENCH_OUT
+trap 'rm -rf "$BENCH_OUT"' EXIT
+start=$(date +%s)
+echo "bench: measuring (about 5 minutes; progress on stderr) ..."
+bash bench/ns.sh >"$BENCH_OUT/tap" 2>"$BENCH_OUT/log"
+ns_rc=$?
+if [ "$ns_rc" -ne 0 ] || grep -q '^not ok' "$BENCH_OUT/tap"; then
+    cat "$BENCH_OUT/tap"
+    tail -n 40 "$BENCH_OUT/log"
+    echo "bench: the measurement run failed" >&2
+    exit 1
+fi
+sed 's/^/  /' "$BENCH_OUT/tap"
+
+R=$BENCH_OUT/results
+get() { awk -v k="$1" -v f="${2:-2}" '$1 == k { print $f; exit }' "$R"; }
+
+echo
+echo "machine: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores, $(uname -r)," \
+     "$(. /etc/os-release; echo "$PRETTY_NAME")"
+echo "date:    $(date -u +%Y-%m-%dT%H:%M:%SZ), runtime $(( $(date +%s) - start )) s"
+echo
+
+# row LABEL KEY UNIT DIVISOR: median [min..max]
+row() {
+    awk -v l="$1" -v k="$2" -v u="$3" -v d="$4" '$1 == k {
+        printf "  %-52s %10.3f %s  [%.3f .. %.3f]\n", l, $2 / d, u, $3 / d, $4 / d }' "$R"
+}
+echo "  measurement                                           median         [min .. max]"
+row "bare Ed25519 verify (OpenSSL EVP_DigestVerify)"       pam.verify us 1000
+row "PAM transaction, 10 actors"                            pam.txn    us 1000
+row "  ratio to the bare verify, per repeat"                pam.ratio  x  1
+row "PAM transaction, 1000 actors + 10000 revoked"          pam.txn2   us 1000
+row "  extra over 10 actors, per repeat"                    pam.diff   us 1000
+row "dlg_config_load, 10 actors"                            cfg10.load   us 1000
+row "  libconfig config_read_file alone, same file"         cfg10.libconfig us 1000
+row "dlg_config_load, 1000 actors + 10000 revoked"          cfg1k.load   us 1000
+row "  libconfig config_read_file alone, same file"         cfg1k.libconfig us 1000
+for n in 10 1000 10000; do
+    for k in name_hit name_miss uid_hit uid_miss; do
+        what=${k%%_*}; [ "$what" = name ] && what=nam
+        row "getpw${what}_r ${k#*_}, files,    $n entries"  "nss.files.$n.$k"    us 1000
+        row "getpw${what}_r ${k#*_}, delegate, $n actors"   "nss.delegate.$n.$k" us 1000
+    done
+done
+row "getpwnam_r hit delegate/files, 1000, per round"       nss.ratio_files_1000.name_hit x 1
+row "getpwuid_r hit delegate/files, 1000, per round"       nss.ratio_files_1000.uid_hit  x 1
+row "getpwnam_r hit delegate 10000/10, per round"          nss.ratio_flat.name_hit x 1
+row "getpwuid_r hit delegate 10000/10, per round"          nss.ratio_flat.uid_hit  x 1
+row "first lookup in a fresh process, files, 100 entries"  nss.first.files.100    us 1000
+row "first lookup in a fresh process, delegate, 100 actors" nss.first.delegate.100 us 1000
+row "ssh true, OpenSSH user certificate (a)"               ssh.cert   ms 1
+row "ssh true, delegation ticket, kbd-interactive (b)"     ssh.ticket ms 1
+row "  (b)/(a), per pair"                                  ssh.ratio  x  1
+row "sudo -S -u alice true, pam_permit-only stack"         sudo.permit   ms 1
+row "sudo -S -u alice true, actor with a ticket"           sudo.delegate ms 1
+row "  ticket/permit, per pair"                            sudo.ratio    x  1
+echo
+
+# target NAME VALUE LIMIT: prints the target line
+target() {
+    awk -v n="$1" -v v="$2" -v t="$3" 'BEGIN {
+        if (v == "" || v != v + 0) { printf "bench: %s ratio=nan target=%s over\n", n, t; exit }
+        printf "bench: %s ratio=%.2f target=%.2f %s\n", n, v, t, (v <= t) ? "ok" : "over" }'
+}
+div() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) print ""; else printf "%.4f", a / b }'; }
+
+target pam_vs_verify_10actors "$(get pam.ratio)" 2
+target pam_1000actors_10krevoked_extra_ms "$(div "$(get pam.diff)" 1000000)" 1
+target ssh_ticket_vs_cert "$(get ssh.ratio)" 1.10
+target nss_name_hit_vs_files_1000 "$(get nss.ratio_files_1000.name_hit)" 0.5
+target nss_uid_hit_vs_files_1000 "$(get nss.ratio_files_1000.uid_hit)" 0.5
+target nss_name_hit_10k_vs_10 "$(get nss.ratio_flat.name_hit)" 1.5
+target nss_uid_hit_10k_vs_10 "$(get nss.ratio_flat.uid_hit)" 1.5
+target nss_first_lookup_100actors_ms "$(div "$(get nss.first.delegate.100)" 1000000)" 1
+target sudo_ticket_vs_permit "$(get sudo.ratio)" 1.10
