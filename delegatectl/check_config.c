@@ -1,0 +1,155 @@
+/* delegatectl check-config: validate the config, its includes and its keys,
+ * and warn about actors and groups that clash with local accounts. */
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+
+/* Local account files are read directly, never through NSS: getpwnam()
+ * would ask our own module and find every actor. */
+static const char *env_or(const char *name, const char *dflt)
+{
+    const char *v = getenv(name);
+
+    return v && v[0] ? v : dflt;
+}
+
+/* "FILE: warning: message": these findings have no line of their own. */
+static void clash(struct dlg_diag *diag, const char *file, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void clash(struct dlg_diag *diag, const char *file, const char *fmt, ...)
+{
+    char msg[512], line[1024];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    snprintf(line, sizeof(line), "%s: warning: %s", file, msg);
+    if (dlg_strv_push(&diag->warnings, line) < 0)
+        fprintf(stderr, "%s\n", line);
+}
+
+static void check_passwd(const struct dlg_config *cfg, const char *path, struct dlg_diag *diag)
+{
+    const struct dlg_actor *a;
+    struct passwd *pw;
+    FILE *f = fopen(path, "re");
+
+    if (!f) {
+        clash(diag, path, "cannot read it (%s): actors not checked against local users",
+                      strerror(errno));
+        return;
+    }
+    while ((pw = fgetpwent(f)) != NULL) {
+        a = dlg_config_actor(cfg, pw->pw_name);
+        if (a)
+            clash(diag, cfg->path, "actor '%s' also exists in %s (uid %u): with 'files' before 'delegate' "
+                          "in nsswitch.conf the local account wins",
+                          a->name, path, (unsigned)pw->pw_uid);
+        a = dlg_config_actor_by_uid(cfg, pw->pw_uid);
+        if (a && strcmp(a->name, pw->pw_name) != 0)
+            clash(diag, cfg->path, "uid %u of actor '%s' is also used by local user '%s' in %s",
+                          (unsigned)a->uid, a->name, pw->pw_name, path);
+    }
+    fclose(f);
+}
+
+static void check_group_entry(const struct dlg_config *cfg, const char *path, const struct group *gr,
+                              const char *name, gid_t gid, struct dlg_diag *diag)
+{
+    if (strcmp(gr->gr_name, name) == 0)
+        clash(diag, cfg->path, "group '%s' also exists in %s (gid %u): with 'files' before 'delegate' "
+                      "in nsswitch.conf the local group wins",
+                      name, path, (unsigned)gr->gr_gid);
+    else if (gr->gr_gid == gid)
+        clash(diag, cfg->path, "gid %u of group '%s' is also used by local group '%s' in %s",
+                      (unsigned)gid, name, gr->gr_name, path);
+}
+
+static void check_group(const struct dlg_config *cfg, const char *path, struct dlg_diag *diag)
+{
+    struct group *gr;
+    size_t i;
+    FILE *f = fopen(path, "re");
+
+    if (!f) {
+        clash(diag, path, "cannot read it (%s): groups not checked against local groups",
+                      strerror(errno));
+        return;
+    }
+    while ((gr = fgetgrent(f)) != NULL) {
+        check_group_entry(cfg, path, gr, cfg->acc_group, cfg->acc_gid, diag);
+        for (i = 0; i < cfg->ngroups; i++)
+            check_group_entry(cfg, path, gr, cfg->groups[i].name, cfg->groups[i].gid, diag);
+    }
+    fclose(f);
+}
+
+static int run_check_config(const struct ctl_verb *v, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "config", required_argument, NULL, 'c' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *config = DLG_DEFAULT_CONFIG;
+    struct dlg_diag diag = { 0 };
+    struct dlg_keyring kr = { 0 };
+    struct dlg_config *cfg;
+    int c, rc = CTL_DENY;
+
+    while ((c = ctl_getopt(v, argc, argv, "h", opts)) != -1) {
+        switch (c) {
+        case 'c': config = optarg; break;
+        case 'h': return ctl_help(v);
+        default: return CTL_USAGE;
+        }
+    }
+    if (optind < argc)
+        return ctl_usage(v, "unexpected argument '%s'", argv[optind]);
+
+    cfg = ctl_load_config(config, &kr, &diag);
+    if (cfg) {
+        check_passwd(cfg, env_or("DELEGATE_PASSWD_FILE", "/etc/passwd"), &diag);
+        check_group(cfg, env_or("DELEGATE_GROUP_FILE", "/etc/group"), &diag);
+    }
+    ctl_print_diag(&diag);
+    if (cfg && diag.errors.n == 0) {
+        printf("config OK: %zu issuer%s, %zu actor%s, %zu revoked ticket%s\n",
+               cfg->nissuers, cfg->nissuers == 1 ? "" : "s",
+               cfg->nactors, cfg->nactors == 1 ? "" : "s",
+               cfg->nrevoked_tickets, cfg->nrevoked_tickets == 1 ? "" : "s");
+        rc = CTL_OK;
+    } else if (diag.errors.n == 0) {
+        fprintf(stderr, "%s: the config could not be loaded\n", config);
+    }
+    if (fflush(stdout) != 0)
+        rc = CTL_USAGE;
+    dlg_keyring_free(&kr);
+    dlg_config_free(cfg);
+    dlg_diag_free(&diag);
+    return rc;
+}
+
+const struct ctl_verb ctl_verb_check_config = {
+    .name = "check-config",
+    .run = run_check_config,
+    .synopsis = "check-config [--config F]",
+    .help =
+        "Load the config, its included files and every issuer key the way the\n"
+        "modules do, including the ownership and mode checks.  Print each problem\n"
+        "as FILE:LINE: message on stderr.  Also warn when an actor or group name\n"
+        "or id already exists in /etc/passwd or /etc/group.\n"
+        "\n"
+        "Options:\n"
+        "  --config F   the config file (default " DLG_DEFAULT_CONFIG ")\n"
+        "  -h, --help   show this help\n"
+        "\n"
+        "Exit status: 0 valid (warnings allowed), 1 errors found, 2 usage error.\n",
+};

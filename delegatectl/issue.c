@@ -1,0 +1,330 @@
+/* delegatectl issue: mint a signed delegation ticket (DESIGN.md §2). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <openssl/rand.h>
+
+#include "ctl.h"
+#include "sign.h"
+
+/* sudo refuses a conversation reply of this many bytes or more */
+#define SUDO_REPLY_MAX 512
+#define DEFAULT_TTL ((int64_t)15 * 60)
+
+struct issue_opts {
+    const char *key, *issuer, *kid, *actor, *principal, *jti;
+    const char *hosts, *services, *runas, *sources, *approvers;
+    const char *ttl, *not_before;
+    bool single_use;
+};
+
+/* Host names as they appear in aud: DNS-ish, compared case-insensitively. */
+static bool valid_host(const char *s)
+{
+    size_t n = strlen(s), i;
+
+    if (n == 0 || n > 253 || s[0] == '-' || s[0] == '.')
+        return false;
+    for (i = 0; i < n; i++) {
+        char c = s[i];
+
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '.' || c == '_'))
+            return false;
+    }
+    return true;
+}
+
+/* PAM service names: the file names under /etc/pam.d. */
+static bool valid_service(const char *s)
+{
+    size_t n = strlen(s), i;
+
+    if (n == 0 || n > 64 || s[0] == '.')
+        return false;
+    for (i = 0; i < n; i++) {
+        char c = s[i];
+
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '.' || c == '_'))
+            return false;
+    }
+    return true;
+}
+
+static bool valid_cidr(const char *s)
+{
+    struct dlg_cidr c;
+
+    return dlg_cidr_parse(s, &c) == 0;
+}
+
+static bool json_list_has(const json_t *arr, const char *s)
+{
+    size_t i;
+    json_t *e;
+
+    json_array_foreach(arr, i, e)
+        if (strcmp(json_string_value(e), s) == 0)
+            return true;
+    return false;
+}
+
+/* Parse "a,b,c" into a JSON array, each item checked by ok().  Returns the
+ * array (duplicates dropped) or NULL after a usage message. */
+static json_t *list_claim(const struct ctl_verb *v, const char *opt, const char *arg,
+                          bool (*ok)(const char *), const char *what, const char *hint)
+{
+    struct dlg_strv sv = { 0 };
+    json_t *arr = NULL;
+    size_t i;
+
+    if (ctl_split_list(arg, &sv) < 0) {
+        ctl_usage(v, "invalid %s '%s': empty item in the list", opt, arg);
+        goto out;
+    }
+    arr = json_array();
+    if (!arr)
+        goto out;
+    for (i = 0; i < sv.n; i++) {
+        if (!ok(sv.v[i])) {
+            ctl_usage(v, "invalid %s '%s' for %s%s", what, sv.v[i], opt, hint ? hint : "");
+            json_decref(arr);
+            arr = NULL;
+            goto out;
+        }
+        if (json_list_has(arr, sv.v[i]))
+            continue;           /* a repeated item adds nothing */
+        if (json_array_append_new(arr, json_string(sv.v[i])) < 0) {
+            json_decref(arr);
+            arr = NULL;
+            goto out;
+        }
+    }
+out:
+    dlg_strv_free(&sv);
+    return arr;
+}
+
+static char *random_jti(void)
+{
+    unsigned char raw[16];
+    char *s;
+
+    if (RAND_bytes(raw, sizeof(raw)) != 1)
+        return NULL;
+    s = dlg_b64url_encode(raw, sizeof(raw));   /* 22 characters */
+    explicit_bzero(raw, sizeof(raw));
+    return s;
+}
+
+static int set_new(json_t *obj, const char *key, json_t *val)
+{
+    return val && json_object_set_new(obj, key, val) == 0 ? 0 : -1;
+}
+
+static int run_issue(const struct ctl_verb *v, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "key", required_argument, NULL, 'k' },
+        { "issuer", required_argument, NULL, 'i' },
+        { "kid", required_argument, NULL, 'K' },
+        { "actor", required_argument, NULL, 'a' },
+        { "for", required_argument, NULL, 'f' },
+        { "host", required_argument, NULL, 'H' },
+        { "service", required_argument, NULL, 's' },
+        { "ttl", required_argument, NULL, 't' },
+        { "not-before", required_argument, NULL, 'n' },
+        { "runas", required_argument, NULL, 'r' },
+        { "source", required_argument, NULL, 'S' },
+        { "approver", required_argument, NULL, 'A' },
+        { "single-use", no_argument, NULL, '1' },
+        { "jti", required_argument, NULL, 'j' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    struct issue_opts o = { 0 };
+    json_t *claims = NULL, *aud = NULL, *svc = NULL, *runas = NULL, *src = NULL, *apv = NULL;
+    EVP_PKEY *key = NULL;
+    char *jti = NULL, *ticket = NULL, err[256];
+    const char *alg;
+    int64_t now = (int64_t)time(NULL), ttl = DEFAULT_TTL, nbf = 0, exp;
+    int c, rc = CTL_USAGE;
+    size_t len;
+
+    while ((c = ctl_getopt(v, argc, argv, "h", opts)) != -1) {
+        switch (c) {
+        case 'k': o.key = optarg; break;
+        case 'i': o.issuer = optarg; break;
+        case 'K': o.kid = optarg; break;
+        case 'a': o.actor = optarg; break;
+        case 'f': o.principal = optarg; break;
+        case 'H': o.hosts = optarg; break;
+        case 's': o.services = optarg; break;
+        case 't': o.ttl = optarg; break;
+        case 'n': o.not_before = optarg; break;
+        case 'r': o.runas = optarg; break;
+        case 'S': o.sources = optarg; break;
+        case 'A': o.approvers = optarg; break;
+        case '1': o.single_use = true; break;
+        case 'j': o.jti = optarg; break;
+        case 'h': return ctl_help(v);
+        default: return CTL_USAGE;
+        }
+    }
+    if (optind < argc)
+        return ctl_usage(v, "unexpected argument '%s'", argv[optind]);
+    if (!o.key)
+        return ctl_usage(v, "--key is required");
+    if (!o.issuer)
+        return ctl_usage(v, "--issuer is required");
+    if (!o.actor)
+        return ctl_usage(v, "--actor is required");
+    if (!o.principal)
+        return ctl_usage(v, "--for is required");
+    if (!o.hosts)
+        return ctl_usage(v, "--host is required");
+    if (!o.services)
+        return ctl_usage(v, "--service is required");
+    if (!dlg_valid_name_token(o.issuer))
+        return ctl_usage(v, "invalid issuer id '%s' for --issuer", o.issuer);
+    if (o.kid && !dlg_valid_name_token(o.kid))
+        return ctl_usage(v, "invalid key id '%s' for --kid", o.kid);
+    if (!dlg_valid_username(o.actor))
+        return ctl_usage(v, "invalid user name '%s' for --actor", o.actor);
+    if (!dlg_valid_name_token(o.principal))
+        return ctl_usage(v, "invalid principal '%s' for --for", o.principal);
+    if (o.jti && !dlg_valid_jti(o.jti))
+        return ctl_usage(v, "invalid ticket id '%s' for --jti (1 to 64 of A-Z a-z 0-9 . _ -)",
+                         o.jti);
+    if (o.ttl && (dlg_parse_duration(o.ttl, &ttl) < 0 || ttl <= 0))
+        return ctl_usage(v, "invalid duration '%s' for --ttl (e.g. 90s, 15m, 2h, 1d)", o.ttl);
+    exp = now + ttl;
+    if (o.not_before) {
+        if (dlg_parse_time(o.not_before, &nbf) < 0)
+            return ctl_usage(v, "invalid time '%s' for --not-before (RFC 3339 or @SECONDS)",
+                             o.not_before);
+        if (nbf >= exp)
+            return ctl_usage(v, "--not-before is not before the expiry (now + --ttl)");
+    }
+
+    if (!(aud = list_claim(v, "--host", o.hosts, valid_host, "host name", NULL)) ||
+        !(svc = list_claim(v, "--service", o.services, valid_service, "service name", NULL)) ||
+        (o.runas && !(runas = list_claim(v, "--runas", o.runas, dlg_valid_username, "user name",
+                                         NULL))) ||
+        (o.sources && !(src = list_claim(v, "--source", o.sources, valid_cidr, "CIDR",
+                                         " (address/prefix with the host bits zero, e.g. 10.0.0.0/8)"))) ||
+        (o.approvers && !(apv = list_claim(v, "--approver", o.approvers, dlg_valid_name_token,
+                                           "approver name", NULL))))
+        goto out;
+    if (apv && (json_list_has(apv, o.principal) || json_list_has(apv, o.actor)))
+        ctl_warn(v, "an approval by the principal or the actor itself does not count");
+    if (ttl > 3600)
+        ctl_warn(v, "a lifetime over 1h exceeds the hosts' default max_lifetime: they may refuse it");
+
+    key = dlg_load_private_key(o.key, err, sizeof(err));
+    if (!key) {
+        ctl_err(v, "%s: %s", o.key, err);
+        goto out;
+    }
+    alg = dlg_key_default_alg(key);
+    if (!alg) {
+        ctl_err(v, "%s: unsupported key type (ed25519 or p256)", o.key);
+        goto out;
+    }
+    jti = o.jti ? strdup(o.jti) : random_jti();
+    claims = json_object();
+    if (!jti || !claims)
+        goto oom;
+
+    /* a single host is a plain string (RFC 7519 allows both) */
+    if (json_array_size(aud) == 1) {
+        json_t *one = json_incref(json_array_get(aud, 0));
+
+        json_decref(aud);
+        aud = one;
+    }
+    if (set_new(claims, "iss", json_string(o.issuer)) < 0 ||
+        set_new(claims, "sub", json_string(o.principal)) < 0 ||
+        set_new(claims, "act", json_pack("{s:s}", "sub", o.actor)) < 0 ||
+        json_object_set(claims, "aud", aud) < 0 ||
+        json_object_set(claims, "svc", svc) < 0 ||
+        set_new(claims, "iat", json_integer(now)) < 0 ||
+        (o.not_before && set_new(claims, "nbf", json_integer(nbf)) < 0) ||
+        set_new(claims, "exp", json_integer(exp)) < 0 ||
+        set_new(claims, "jti", json_string(jti)) < 0 ||
+        (runas && json_object_set(claims, "runas", runas) < 0) ||
+        (src && json_object_set(claims, "src", src) < 0) ||
+        (apv && json_object_set(claims, "apv", apv) < 0) ||
+        (o.single_use && set_new(claims, "once", json_true()) < 0))
+        goto oom;
+
+    ticket = dlg_sign_ticket(key, alg, o.kid, NULL, claims, err, sizeof(err));
+    if (!ticket) {
+        ctl_err(v, "cannot sign the ticket: %s", err);
+        goto out;
+    }
+    len = strlen(ticket);
+    if (len >= SUDO_REPLY_MAX)
+        ctl_warn(v, "the ticket is %zu bytes: sudo refuses %d bytes or more (use fewer hosts, "
+                    "services or names, or an Ed25519 key)", len, SUDO_REPLY_MAX);
+    if (printf("%s\n", ticket) < 0 || fflush(stdout) != 0) {
+        ctl_err(v, "cannot write the ticket to stdout");
+        goto out;
+    }
+    rc = CTL_OK;
+    goto out;
+oom:
+    ctl_err(v, "out of memory");
+out:
+    if (ticket) {
+        explicit_bzero(ticket, strlen(ticket));
+        free(ticket);
+    }
+    free(jti);
+    json_decref(claims);
+    json_decref(aud);
+    json_decref(svc);
+    json_decref(runas);
+    json_decref(src);
+    json_decref(apv);
+    EVP_PKEY_free(key);
+    return rc;
+}
+
+const struct ctl_verb ctl_verb_issue = {
+    .name = "issue",
+    .run = run_issue,
+    .synopsis =
+        "issue --key FILE --issuer ID [--kid KID] --actor A --for P --host H[,H...]\n"
+        "      --service S[,S...] [--ttl 15m] [--not-before TIME] [--runas U[,U...]]\n"
+        "      [--source CIDR[,...]] [--approver NAME[,NAME...]] [--single-use] [--jti ID]",
+    .help =
+        "Mint a delegation ticket (a JWT signed with the issuer's private key) that\n"
+        "lets actor A act for principal P on the given hosts through the given PAM\n"
+        "services, and print it on stdout.  The ticket is a bearer secret.\n"
+        "\n"
+        "Options:\n"
+        "  --key FILE            the issuer's private key (from keygen; mode 0600)\n"
+        "  --issuer ID           iss: the issuer id the hosts know\n"
+        "  --kid KID             the key id in the header (optional for one key)\n"
+        "  --actor A             act.sub: the actor account that will log in\n"
+        "  --for P               sub: the principal the actor acts for\n"
+        "  --host H[,H...]       aud: the host names the ticket is valid on\n"
+        "  --service S[,S...]    svc: the PAM services, e.g. sshd, sudo\n"
+        "  --ttl DURATION        lifetime from now (90s, 15m, 2h, 1d); default 15m\n"
+        "  --not-before TIME     nbf: not valid before TIME\n"
+        "  --runas U[,U...]      runas: target users for sudo (default: the principal)\n"
+        "  --source CIDR[,...]   src: allowed client networks\n"
+        "  --approver N[,N...]   apv: the people who approved the delegation\n"
+        "  --single-use          once: usable for one login per host\n"
+        "  --jti ID              the ticket id (default: 22 random base64url chars)\n"
+        "  -h, --help            show this help\n"
+        "\n"
+        "TIME is RFC 3339 (2026-11-27T10:15:00Z) or @SECONDS.  A ticket of 512\n"
+        "bytes or more draws a warning: sudo refuses it.\n"
+        "Exit status: 0 issued, 2 usage or system error.\n",
+};
