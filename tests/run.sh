@@ -29,7 +29,7 @@ run_one() {   # tier, name, command...
 
 for tier in $TIERS; do
     case $tier in
-    unit|nss|pam)
+    unit|nss|pam|adversarial)
         for src in tests/$tier/test_*.c; do
             [ -e "$src" ] || continue
             n=$(basename "$src" .c)
