@@ -1,0 +1,48 @@
+/* Building passwd, group and shadow entries from the config into the
+ * caller's buffer.  Each returns 0, or ERANGE when buf (which may be NULL)
+ * is too small; the result struct is written only on success. */
+#ifndef DLG_NSS_ENTRY_H
+#define DLG_NSS_ENTRY_H
+
+#include <errno.h>
+#include <grp.h>
+#include <nss.h>
+#include <pwd.h>
+#include <shadow.h>
+#include <stddef.h>
+
+#include "config.h"
+
+/* The actor as an account: NULL when absent or revoked. */
+const struct dlg_actor *nss_live_actor(const struct dlg_config *cfg, const char *name);
+const struct dlg_actor *nss_live_actor_by_uid(const struct dlg_config *cfg, uid_t uid);
+
+int nss_fill_passwd(const struct dlg_config *cfg, const struct dlg_actor *a,
+                    struct passwd *pw, char *buf, size_t len);
+int nss_fill_shadow(const struct dlg_actor *a, struct spwd *sp, char *buf, size_t len);
+/* The accounts group: members are all actors that are not revoked. */
+int nss_fill_accounts_group(const struct dlg_config *cfg, struct group *gr,
+                            char *buf, size_t len);
+/* A groups = (...) entry: members are the live actors that list it. */
+int nss_fill_group(const struct dlg_config *cfg, const struct dlg_group *g,
+                   struct group *gr, char *buf, size_t len);
+
+
+
+static inline enum nss_status nss_notfound(int *errnop)
+{
+    *errnop = ENOENT;
+    return NSS_STATUS_NOTFOUND;
+}
+
+/* The status for a fill result: SUCCESS, or TRYAGAIN + ERANGE so that glibc
+ * retries with a bigger buffer. */
+static inline enum nss_status nss_filled(int rc, int *errnop)
+{
+    if (rc == 0)
+        return NSS_STATUS_SUCCESS;
+    *errnop = rc;
+    return NSS_STATUS_TRYAGAIN;
+}
+
+#endif
