@@ -41,7 +41,7 @@ ifeq ($(SAN),coverage)
   SANLD     := --coverage
 endif
 CFLAGS_ALL  := -std=c11 -D_GNU_SOURCE -DDLG_VERSION=\"$(VERSION)\" $(OPT) $(WARN) $(HARDEN) \
-               -fvisibility=hidden -Icommon $(CFLAGS)
+               -fvisibility=hidden -Icommon -MMD -MP $(CFLAGS)
 LDFLAGS_ALL := -Wl,-z,relro,-z,now -Wl,--as-needed $(SANLD) $(LDFLAGS)
 
 LIBS_NSS    := -lconfig
@@ -77,6 +77,8 @@ ADV_TEST_BIN:= $(patsubst tests/adversarial/%.c,$(B)/tests/%,$(ADV_TEST_SRC))
         clean fuzz lint coverage bench tests
 
 all: $(PAM_SO) $(NSS_SO) $(CTL)
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)
 
 $(B)/obj/%.o: %.c $(wildcard common/*.h)
 	@mkdir -p $(dir $@)
@@ -135,16 +137,24 @@ deps:
 
 # Every test: unit (cmocka), NSS direct calls, PAM (pam_wrapper), CLI, and the
 # end-to-end tier with real sshd/sudo in a private mount namespace.
+# CI runs them all: the hardening tiers too (adversarial catalogue, valgrind
+# cycles, the suite under ASan+UBSan, the NSS thread test under TSan, lint,
+# a FUZZ_SECONDS fuzz smoke per harness).  CHECK_TIERS= narrows it.
+CHECK_TIERS ?= unit nss pam cli adversarial e2e valgrind asan tsan lint fuzz
+FUZZ_SECONDS ?= 60
+export FUZZ_SECONDS
+
 check: deps
 	$(MAKE) tests
-	B=$(B) ./tests/run.sh
+	B=$(B) TIERS="$(CHECK_TIERS)" ./tests/run.sh
 
 check-unit: tests
-	B=$(B) TIERS="unit nss pam cli" ./tests/run.sh
+	B=$(B) TIERS="unit nss pam cli adversarial" ./tests/run.sh
 
+# tests/asan/test_asan.sh builds build-asan (SAN=asan) and runs the unit,
+# NSS, PAM, CLI and adversarial tiers there, halting on the first error.
 check-asan:
-	$(MAKE) B=build-asan SAN=asan tests
-	B=build-asan SAN=asan TIERS="unit nss pam cli" ./tests/run.sh
+	B=$(B) TIERS="asan" ./tests/run.sh
 
 check-tsan:
 	$(MAKE) B=build-tsan SAN=tsan tests
@@ -152,6 +162,18 @@ check-tsan:
 
 check-valgrind: tests
 	B=$(B) TIERS="valgrind" ./tests/run.sh
+
+# libFuzzer harnesses (tests/fuzz/README.md): FUZZ_SECONDS each, in build-fuzz.
+fuzz:
+	./tests/fuzz/fuzz.sh run $(FUZZ_SECONDS)
+
+# cppcheck + clang-tidy (check set: .clang-tidy, tests/lint/*.supp).
+lint:
+	B=$(B) TIERS="lint" ./tests/run.sh
+
+# Line and branch coverage of common/, pam_delegate/, nss_delegate/ (build-cov).
+coverage:
+	./tests/coverage.sh
 
 demo: deps all
 	./tests/e2e/demo.sh
@@ -189,7 +211,7 @@ uninstall:
 	    rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m#man/}; done
 
 clean:
-	rm -rf build build-asan build-tsan build-cov build-fuzz
+	rm -rf build build-asan build-tsan build-cov build-fuzz build-asan.build.log build-cov.build.log
 
 # ---- benchmarks (not part of check; see BENCHMARKS.md) ---------------------
 BENCH_SRC   := $(sort $(wildcard bench/bench_*.c))

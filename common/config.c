@@ -520,6 +520,31 @@ static config_setting_t *member(const config_setting_t *g, const char *name)
     return config_setting_get_member(g, name);
 }
 
+/* One pass over the members of g: found[k] = the member named known[k]
+ * (NULL if absent); every other member is reported as unknown.  Cheaper
+ * than a config_setting_get_member (a linear scan) per known name. */
+static void collect_members(struct loader *L, const config_setting_t *g,
+                            const char *const *known, const config_setting_t **found,
+                            const char *where)
+{
+    int n = config_setting_length(g);
+    size_t k;
+
+    for (k = 0; known[k] != NULL; k++)
+        found[k] = NULL;
+    for (int i = 0; i < n; i++) {
+        const config_setting_t *m = config_setting_get_elem(g, (unsigned)i);
+        const char *name = config_setting_name(m);
+        for (k = 0; name != NULL && known[k] != NULL; k++)
+            if (strcmp(name, known[k]) == 0)
+                break;
+        if (name != NULL && known[k] != NULL)
+            found[k] = m;
+        else
+            serr(L, m, "unknown setting '%s' in %s", name != NULL ? name : "?", where);
+    }
+}
+
 static void check_known(struct loader *L, const config_setting_t *g,
                         const char *const *known, const char *where)
 {
@@ -544,11 +569,12 @@ static bool has_ctl(const char *s)
     return false;
 }
 
-/* 1 found, 0 absent (not required), -1 error (reported). */
-static int get_string(struct loader *L, const config_setting_t *g, const char *name,
-                      bool required, const char *what, const char **out)
+/* The getters: the *_at forms take the member s of g already looked up
+ * (NULL if absent); the plain forms look it up by name.
+ * 1 found, 0 absent (not required), -1 error (reported). */
+static int get_string_at(struct loader *L, const config_setting_t *g, const config_setting_t *s,
+                         const char *name, bool required, const char *what, const char **out)
 {
-    const config_setting_t *s = member(g, name);
     if (s == NULL) {
         if (required) {
             serr(L, g, "%s: missing required setting '%s'", what, name);
@@ -562,6 +588,12 @@ static int get_string(struct loader *L, const config_setting_t *g, const char *n
     }
     *out = config_setting_get_string(s);
     return 1;
+}
+
+static int get_string(struct loader *L, const config_setting_t *g, const char *name,
+                      bool required, const char *what, const char **out)
+{
+    return get_string_at(L, g, member(g, name), name, required, what, out);
 }
 
 static int get_bool(struct loader *L, const config_setting_t *g, const char *name,
@@ -590,10 +622,9 @@ static int64_t int_value(const config_setting_t *s)
     return config_setting_get_int64(s);
 }
 
-static int get_int(struct loader *L, const config_setting_t *g, const char *name,
-                   bool required, const char *what, int64_t *out)
+static int get_int_at(struct loader *L, const config_setting_t *g, const config_setting_t *s,
+                      const char *name, bool required, const char *what, int64_t *out)
 {
-    const config_setting_t *s = member(g, name);
     if (s == NULL) {
         if (required) {
             serr(L, g, "%s: missing required setting '%s'", what, name);
@@ -609,17 +640,22 @@ static int get_int(struct loader *L, const config_setting_t *g, const char *name
     return 1;
 }
 
+static int get_int(struct loader *L, const config_setting_t *g, const char *name,
+                   bool required, const char *what, int64_t *out)
+{
+    return get_int_at(L, g, member(g, name), name, required, what, out);
+}
+
 static const char wrap_hint[] = " (an integer above 2147483647 needs the L suffix)";
 
 /* A uid or gid: 1000 .. 2^32-2. */
-static int get_id(struct loader *L, const config_setting_t *g, const char *name,
-                  bool required, const char *what, uint32_t *out)
+static int get_id_at(struct loader *L, const config_setting_t *g, const config_setting_t *s,
+                     const char *name, bool required, const char *what, uint32_t *out)
 {
     int64_t v;
-    int r = get_int(L, g, name, required, what, &v);
+    int r = get_int_at(L, g, s, name, required, what, &v);
     if (r <= 0)
         return r;
-    const config_setting_t *s = member(g, name);
     if (v < 0) {
         serr(L, s, "%s: '%s' %lld is negative%s", what, name, (long long)v, wrap_hint);
         return -1;
@@ -637,11 +673,16 @@ static int get_id(struct loader *L, const config_setting_t *g, const char *name,
     return 1;
 }
 
-/* Seconds: an integer or a duration string ("15m"); never negative. */
-static int get_seconds(struct loader *L, const config_setting_t *g, const char *name,
-                       const char *what, bool positive, int64_t *out)
+static int get_id(struct loader *L, const config_setting_t *g, const char *name,
+                  bool required, const char *what, uint32_t *out)
 {
-    const config_setting_t *s = member(g, name);
+    return get_id_at(L, g, member(g, name), name, required, what, out);
+}
+
+/* Seconds: an integer or a duration string ("15m"); never negative. */
+static int get_seconds_at(struct loader *L, const config_setting_t *s, const char *name,
+                          const char *what, bool positive, int64_t *out)
+{
     int64_t v;
 
     if (s == NULL)
@@ -667,6 +708,12 @@ static int get_seconds(struct loader *L, const config_setting_t *g, const char *
     }
     *out = v;
     return 1;
+}
+
+static int get_seconds(struct loader *L, const config_setting_t *g, const char *name,
+                       const char *what, bool positive, int64_t *out)
+{
+    return get_seconds_at(L, member(g, name), name, what, positive, out);
 }
 
 /* A point in time: RFC 3339 string, "@secs", or integer seconds. */
@@ -722,11 +769,10 @@ static bool is_list(const config_setting_t *s)
 
 /* A list or array of strings, each passing valid; duplicates dropped.
  * Returns 1 found, 0 absent, -1 error. */
-static int get_strlist(struct loader *L, const config_setting_t *g, const char *name,
-                       bool required, bool nonempty, const char *what,
-                       validator_fn valid, const char *kind, struct dlg_strv *out)
+static int get_strlist_at(struct loader *L, const config_setting_t *g, const config_setting_t *s,
+                          const char *name, bool required, bool nonempty, const char *what,
+                          validator_fn valid, const char *kind, struct dlg_strv *out)
 {
-    const config_setting_t *s = member(g, name);
     int rc = 1;
 
     if (s == NULL) {
@@ -766,6 +812,14 @@ static int get_strlist(struct loader *L, const config_setting_t *g, const char *
         }
     }
     return rc;
+}
+
+static int get_strlist(struct loader *L, const config_setting_t *g, const char *name,
+                       bool required, bool nonempty, const char *what,
+                       validator_fn valid, const char *kind, struct dlg_strv *out)
+{
+    return get_strlist_at(L, g, member(g, name), name, required, nonempty, what, valid, kind,
+                          out);
 }
 
 /* A list of groups: ( { ... }, { ... } ); an empty [] is fine too.
@@ -1297,9 +1351,15 @@ static const struct dlg_group *group_by_name_linear(const struct dlg_config *cfg
 static void load_actor(struct loader *L, const config_setting_t *ae, int i,
                        struct srcpos *pos, struct dlg_actor *a)
 {
-    static const char *const known[] = {"name", "uid", "comment", "home", "shell", "groups",
-                                        "principals", "services", "sources", "runas",
-                                        "max_lifetime", "approvals", NULL};
+    enum { NAME, UID, COMMENT, HOME, SHELL, GROUPS, PRINCIPALS, SERVICES, SOURCES, RUNAS,
+           MAX_LIFETIME, APPROVALS, NKNOWN };
+    static const char *const known[NKNOWN + 1] = {
+        [NAME] = "name", [UID] = "uid", [COMMENT] = "comment", [HOME] = "home",
+        [SHELL] = "shell", [GROUPS] = "groups", [PRINCIPALS] = "principals",
+        [SERVICES] = "services", [SOURCES] = "sources", [RUNAS] = "runas",
+        [MAX_LIFETIME] = "max_lifetime", [APPROVALS] = "approvals", [NKNOWN] = NULL,
+    };
+    const config_setting_t *m[NKNOWN];
     struct dlg_config *cfg = L->cfg;
     char what[200];
     const char *name = NULL, *comment = "", *home = NULL, *shell = NULL;
@@ -1311,10 +1371,11 @@ static void load_actor(struct loader *L, const config_setting_t *ae, int i,
         serr(L, ae, "each entry of 'actors' must be a group { ... }");
         return;
     }
-    check_known(L, ae, known, "an actor");
-    if (get_string(L, ae, "name", true, what, &name) == 1) {
+    /* up to 12 members for each of possibly thousands of actors: one pass */
+    collect_members(L, ae, known, m, "an actor");
+    if (get_string_at(L, ae, m[NAME], "name", true, what, &name) == 1) {
         if (!dlg_valid_username(name)) {
-            serr(L, member(ae, "name"), "%s: invalid user name '%s'", what, name);
+            serr(L, m[NAME], "%s: invalid user name '%s'", what, name);
             name = NULL;
         } else {
             snprintf(what, sizeof(what), "actor '%s'", name);
@@ -1325,22 +1386,22 @@ static void load_actor(struct loader *L, const config_setting_t *ae, int i,
     pos[i].file = src_file(L, ae);
     pos[i].line = src_line(ae);
     pos[i].ae = ae;
-    if (get_id(L, ae, "uid", true, what, &uid) == 1) {
+    if (get_id_at(L, ae, m[UID], "uid", true, what, &uid) == 1) {
         if (uid < cfg->uid_min || uid > cfg->uid_max)
-            serr(L, member(ae, "uid"), "%s: uid %u is outside accounts.uid_min..uid_max (%u..%u)",
+            serr(L, m[UID], "%s: uid %u is outside accounts.uid_min..uid_max (%u..%u)",
                  what, uid, (unsigned)cfg->uid_min, (unsigned)cfg->uid_max);
         a->uid = uid;
         pos[i].has_uid = true;
     }
-    if (get_string(L, ae, "comment", false, what, &comment) == 1 &&
+    if (get_string_at(L, ae, m[COMMENT], "comment", false, what, &comment) == 1 &&
         (has_ctl(comment) || strchr(comment, ':') != NULL)) {
-        serr(L, member(ae, "comment"), "%s: 'comment' must not contain ':' or control characters",
-             what);
+        serr(L, m[COMMENT], "%s: 'comment' must not contain ':' or control characters", what);
         comment = "";
     }
     dup_str(L, &a->comment, comment);
-    if (get_string(L, ae, "home", false, what, &home) == 1 && !valid_home_template(home)) {
-        serr(L, member(ae, "home"), "%s: 'home' must be an absolute path (no ':')", what);
+    if (get_string_at(L, ae, m[HOME], "home", false, what, &home) == 1 &&
+        !valid_home_template(home)) {
+        serr(L, m[HOME], "%s: 'home' must be an absolute path (no ':')", what);
         home = NULL;
     }
     if (name != NULL) {
@@ -1350,17 +1411,18 @@ static void load_actor(struct loader *L, const config_setting_t *ae, int i,
         if (a->home == NULL)
             oom(L);
     }
-    if (get_string(L, ae, "shell", false, what, &shell) == 1 && !valid_passwd_path(shell)) {
-        serr(L, member(ae, "shell"), "%s: 'shell' must be an absolute path", what);
+    if (get_string_at(L, ae, m[SHELL], "shell", false, what, &shell) == 1 &&
+        !valid_passwd_path(shell)) {
+        serr(L, m[SHELL], "%s: 'shell' must be an absolute path", what);
         shell = NULL;
     }
     dup_str(L, &a->shell, shell != NULL ? shell : cfg->acc_shell != NULL ? cfg->acc_shell
                                                                         : DEFAULT_ACC_SHELL);
 
-    const config_setting_t *gs = member(ae, "groups");
+    const config_setting_t *gs = m[GROUPS];
     struct dlg_strv gnames = {0};
-    if (get_strlist(L, ae, "groups", false, false, what, dlg_valid_username, "group name",
-                    &gnames) == 1) {
+    if (get_strlist_at(L, ae, gs, "groups", false, false, what, dlg_valid_username,
+                       "group name", &gnames) == 1) {
         for (size_t k = 0; k < gnames.n; k++) {
             const char *g = gnames.v[k];
             if (cfg->acc_group != NULL && strcmp(g, cfg->acc_group) == 0) {
@@ -1378,13 +1440,15 @@ static void load_actor(struct loader *L, const config_setting_t *ae, int i,
     }
     dlg_strv_free(&gnames);
 
-    get_strlist(L, ae, "principals", true, true, what, valid_principal, "principal", &a->principals);
-    get_strlist(L, ae, "services", true, true, what, dlg_valid_name_token, "service", &a->services);
+    get_strlist_at(L, ae, m[PRINCIPALS], "principals", true, true, what, valid_principal,
+                   "principal", &a->principals);
+    get_strlist_at(L, ae, m[SERVICES], "services", true, true, what, dlg_valid_name_token,
+                   "service", &a->services);
 
-    const config_setting_t *ss = member(ae, "sources");
+    const config_setting_t *ss = m[SOURCES];
     if (ss != NULL) {
         struct dlg_strv srcs = {0};
-        if (get_strlist(L, ae, "sources", false, false, what, NULL, NULL, &srcs) == 1) {
+        if (get_strlist_at(L, ae, ss, "sources", false, false, what, NULL, NULL, &srcs) == 1) {
             a->has_sources = true;
             if (srcs.n > 0) {
                 a->sources = calloc(srcs.n, sizeof(*a->sources));
@@ -1412,21 +1476,21 @@ static void load_actor(struct loader *L, const config_setting_t *ae, int i,
         }
         dlg_strv_free(&srcs);
     }
-    if (member(ae, "runas") != NULL &&
-        get_strlist(L, ae, "runas", false, false, what, dlg_valid_username, "user name",
-                    &a->runas) == 1)
+    if (m[RUNAS] != NULL &&
+        get_strlist_at(L, ae, m[RUNAS], "runas", false, false, what, dlg_valid_username,
+                       "user name", &a->runas) == 1)
         a->has_runas = true;
 
     a->max_lifetime = cfg->max_lifetime;
-    if (get_seconds(L, ae, "max_lifetime", what, true, &v) == 1 && v < a->max_lifetime)
+    if (get_seconds_at(L, m[MAX_LIFETIME], "max_lifetime", what, true, &v) == 1 &&
+        v < a->max_lifetime)
         a->max_lifetime = v;
 
-    if (get_int(L, ae, "approvals", false, what, &v) == 1) {
+    if (get_int_at(L, ae, m[APPROVALS], "approvals", false, what, &v) == 1) {
         if (v < 0)
-            serr(L, member(ae, "approvals"), "%s: 'approvals' must not be negative", what);
+            serr(L, m[APPROVALS], "%s: 'approvals' must not be negative", what);
         else if (v > APPROVALS_MAX)
-            serr(L, member(ae, "approvals"), "%s: 'approvals' must be at most %d", what,
-                 APPROVALS_MAX);
+            serr(L, m[APPROVALS], "%s: 'approvals' must be at most %d", what, APPROVALS_MAX);
         else
             a->approvals = (int)v;
     }

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <openssl/bio.h>
 #include <openssl/core_names.h>
@@ -52,6 +54,60 @@ static int classify(EVP_PKEY *pkey, const char **why)
     return -1;
 }
 
+/* DER is canonical and RFC 8410 §4 allows no parameters, so every Ed25519
+ * SubjectPublicKeyInfo is these 12 bytes followed by the 32-byte key. */
+static const unsigned char ed25519_spki_prefix[12] = {
+    0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
+};
+#define ED25519_SPKI_LEN (sizeof(ed25519_spki_prefix) + 32)
+
+/* The first "PUBLIC KEY" block of a PEM text (SubjectPublicKeyInfo).  Not
+ * PEM_read_bio_PUBKEY: in OpenSSL 3 that tries every decoder of every
+ * provider, several times the cost of the signature check it serves.  An
+ * Ed25519 key is taken from its fixed encoding; other types go through
+ * d2i_PUBKEY, which decodes only the algorithm the SPKI names. */
+static EVP_PKEY *decode_public_key(const char *buf, size_t len)
+{
+    BIO *bio = BIO_new_mem_buf(buf, (int)len);
+    char *name = NULL, *header = NULL;
+    unsigned char *der = NULL;
+    const unsigned char *p;
+    long dlen = 0;
+    EVP_PKEY *pkey = NULL;
+
+    if (!bio)
+        return NULL;
+    while (PEM_read_bio(bio, &name, &header, &der, &dlen) == 1) {
+        if (strcmp(name, PEM_STRING_PUBLIC) == 0 && header[0] == '\0')
+            break;
+        OPENSSL_free(name);
+        OPENSSL_free(header);
+        OPENSSL_free(der);
+        name = header = NULL;
+        der = NULL;
+    }
+    if (der != NULL && dlen > 0) {
+        if ((size_t)dlen == ED25519_SPKI_LEN &&
+            memcmp(der, ed25519_spki_prefix, sizeof(ed25519_spki_prefix)) == 0) {
+            pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL,
+                                               der + sizeof(ed25519_spki_prefix), 32);
+        } else {
+            p = der;
+            pkey = d2i_PUBKEY(NULL, &p, dlen);
+            if (pkey && p != der + dlen) {      /* trailing bytes */
+                EVP_PKEY_free(pkey);
+                pkey = NULL;
+            }
+        }
+    }
+    ERR_clear_error();
+    OPENSSL_free(name);
+    OPENSSL_free(header);
+    OPENSSL_free(der);
+    BIO_free(bio);
+    return pkey;
+}
+
 static int load_one(const struct dlg_issuer *iss, const struct dlg_key *k,
                     struct dlg_loaded_key *out, struct dlg_diag *diag)
 {
@@ -59,7 +115,6 @@ static int load_one(const struct dlg_issuer *iss, const struct dlg_key *k,
     char *buf = NULL;
     size_t len = 0;
     struct stat st;
-    BIO *bio = NULL;
     EVP_PKEY *pkey = NULL;
     const char *why = NULL;
     int type, rc = -1;
@@ -72,11 +127,7 @@ static int load_one(const struct dlg_issuer *iss, const struct dlg_key *k,
         key_error(diag, k, "file holds a private key; install only the public key on a host");
         goto out;
     }
-    bio = BIO_new_mem_buf(buf, (int)len);
-    if (!bio)
-        goto out;
-    pkey = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
-    ERR_clear_error();
+    pkey = decode_public_key(buf, len);
     if (!pkey) {
         key_error(diag, k, "not a PEM public key");
         goto out;
@@ -94,7 +145,6 @@ static int load_one(const struct dlg_issuer *iss, const struct dlg_key *k,
     rc = 0;
 out:
     EVP_PKEY_free(pkey);
-    BIO_free(bio);
     free(buf);
     return rc;
 }
@@ -131,6 +181,67 @@ int dlg_keyring_load(const struct dlg_config *cfg, struct dlg_keyring *kr, struc
     if (rc != 0)
         dlg_keyring_free(kr);
     return rc;
+}
+
+int dlg_keyring_check_files(const struct dlg_config *cfg, struct dlg_diag *diag)
+{
+    size_t i, j;
+    int rc = 0;
+
+    if (!cfg)
+        return -1;
+    for (i = 0; i < cfg->nissuers; i++) {
+        const struct dlg_issuer *is = &cfg->issuers[i];
+        for (j = 0; j < is->nkeys; j++) {
+            char err[256] = "";
+            struct stat st;
+            int fd = dlg_open_trusted(is->keys[j].file, &st, err, sizeof(err));
+            if (fd < 0) {
+                key_error(diag, &is->keys[j], err[0] ? err : "cannot open key file");
+                rc = -1;
+                continue;
+            }
+            close(fd);
+        }
+    }
+    return rc;
+}
+
+int dlg_keyring_load_for(const struct dlg_config *cfg, const char *iss, const char *kid,
+                         struct dlg_keyring *kr, struct dlg_diag *diag)
+{
+    const struct dlg_issuer *is;
+    const struct dlg_key *k = NULL;
+    size_t j;
+
+    kr->keys = NULL;
+    kr->nkeys = 0;
+    if (!cfg)
+        return -1;
+    is = iss ? dlg_config_issuer(cfg, iss) : NULL;
+    if (!is)
+        return 1;
+    if (kid) {
+        for (j = 0; j < is->nkeys && !k; j++)
+            if (is->keys[j].kid && strcmp(is->keys[j].kid, kid) == 0)
+                k = &is->keys[j];
+    } else if (is->nkeys == 1) {
+        k = &is->keys[0];       /* kid may be omitted only then */
+    }
+    if (!k)
+        return 1;
+    kr->keys = calloc(1, sizeof(*kr->keys));
+    if (!kr->keys) {
+        if (diag)
+            dlg_diag_error(diag, cfg->path, 0, "out of memory loading keys");
+        return -1;
+    }
+    if (load_one(is, k, &kr->keys[0], diag) != 0) {
+        dlg_keyring_free(kr);
+        return -1;
+    }
+    kr->nkeys = 1;
+    return 0;
 }
 
 void dlg_keyring_free(struct dlg_keyring *kr)

@@ -6,7 +6,10 @@
  *   3. alg in issuer allowlist    unsupported_alg
  *   4. typ                        wrong_type
  *   5. key by kid                 unknown_key   (kid may be omitted only when
- *                                                the issuer has one key)
+ *                                                the issuer has one key;
+ *                                                dlg_decide_lazy reads the key
+ *                                                file here: config_error if
+ *                                                it is unusable)
  *   6. alg fits the key type      unsupported_alg
  *   7. signature                  bad_signature
  *   8. iat <= now + skew          issued_in_future
@@ -297,7 +300,10 @@ static enum dlg_reason check_once(const struct dlg_ticket *t, const struct dlg_r
     return DLG_ADMIT;
 }
 
+/* own set (dlg_decide_lazy): load only the selected key into *own, which
+ * the caller frees; else kr holds the keys. */
 static enum dlg_reason decide(const struct dlg_config *cfg, const struct dlg_keyring *kr,
+                              struct dlg_keyring *own, struct dlg_diag *diag,
                               const struct dlg_ticket *t, const struct dlg_request *req,
                               struct dlg_verdict *out)
 {
@@ -319,6 +325,12 @@ static enum dlg_reason decide(const struct dlg_config *cfg, const struct dlg_key
     if (!typ_ok(iss, t->typ))
         return deny(out, DLG_WRONG_TYPE, "typ %s%s%s does not match issuer \"%s\"",
                     t->typ ? "\"" : "", t->typ ? t->typ : "(none)", t->typ ? "\"" : "", iss->id);
+    if (own) {
+        if (dlg_keyring_load_for(cfg, iss->id, t->kid, own, diag) < 0)
+            return deny(out, DLG_CONFIG_ERROR, "the key file of issuer \"%s\" is unusable",
+                        iss->id);
+        kr = own;
+    }
     lk = dlg_keyring_find(kr, iss->id, t->kid);
     if (!lk)
         return deny(out, DLG_UNKNOWN_KEY, t->kid ? "issuer \"%s\" has no key \"%s\""
@@ -409,8 +421,32 @@ enum dlg_reason dlg_decide(const struct dlg_config *cfg, const struct dlg_keyrin
         return deny(out, r, "%s", r == DLG_NO_TICKET ? "no ticket presented"
                                   : r == DLG_UNSUPPORTED_ALG ? "refused or unknown alg"
                                                              : "ticket is not well-formed");
-    r = decide(cfg, kr, &t, req, out);
+    r = decide(cfg, kr, NULL, NULL, &t, req, out);
     dlg_ticket_free(&t);
+    return r;
+}
+
+enum dlg_reason dlg_decide_lazy(const struct dlg_config *cfg, const char *ticket,
+                                size_t ticket_len, const struct dlg_request *req,
+                                struct dlg_verdict *out, struct dlg_diag *diag)
+{
+    struct dlg_keyring own = { 0 };
+    struct dlg_ticket t;
+    enum dlg_reason r;
+
+    memset(out, 0, sizeof(*out));
+    if (!cfg || !req)
+        return deny(out, DLG_CONFIG_ERROR, "no usable delegation config");
+    if (dlg_keyring_check_files(cfg, diag) != 0)
+        return deny(out, DLG_CONFIG_ERROR, "an issuer key file is unsafe or unreadable");
+    r = dlg_ticket_parse(ticket, ticket_len, &t);
+    if (r != DLG_ADMIT)
+        return deny(out, r, "%s", r == DLG_NO_TICKET ? "no ticket presented"
+                                  : r == DLG_UNSUPPORTED_ALG ? "refused or unknown alg"
+                                                             : "ticket is not well-formed");
+    r = decide(cfg, NULL, &own, diag, &t, req, out);
+    dlg_ticket_free(&t);
+    dlg_keyring_free(&own);
     return r;
 }
 

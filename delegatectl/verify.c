@@ -49,7 +49,6 @@ static int run_verify(const struct ctl_verb *v, int argc, char **argv)
     struct dlg_request req = { 0 };
     struct dlg_verdict vd;
     struct dlg_diag diag = { 0 };
-    struct dlg_keyring kr = { 0 };
     struct dlg_config *cfg = NULL;
     char *ticket = NULL, *arg = NULL;
     size_t len = 0;
@@ -96,21 +95,23 @@ static int run_verify(const struct ctl_verb *v, int argc, char **argv)
     if (ctl_read_ticket(v, arg, &ticket, &len) < 0)
         return CTL_USAGE;
 
-    cfg = ctl_load_config(config, &kr, &diag);
+    /* like the PAM module: only the key the ticket selects is read */
+    cfg = ctl_load_config(config, NULL, &diag);
     if (!cfg) {
         ctl_print_diag(&diag);
         printf("deny: %s\n%s\n", dlg_reason_str(DLG_CONFIG_ERROR),
                dlg_reason_explain(DLG_CONFIG_ERROR));
         goto out;
     }
-    r = dlg_decide(cfg, &kr, ticket, len, &req, &vd);
+    r = dlg_decide_lazy(cfg, ticket, len, &req, &vd, &diag);
+    if (r == DLG_CONFIG_ERROR && diag.errors.n > 0)
+        ctl_print_diag(&diag);     /* the selected key file is unusable */
     print_verdict(r, &vd, &req);
     rc = r == DLG_ADMIT ? CTL_OK : CTL_DENY;
 out:
     if (fflush(stdout) != 0)
         rc = CTL_USAGE;
     dlg_verdict_free(&vd);
-    dlg_keyring_free(&kr);
     dlg_config_free(cfg);
     dlg_diag_free(&diag);
     ctl_wipe_free(ticket, CTL_TICKET_BUF);

@@ -29,6 +29,7 @@ struct pd_ctx {
     struct pd_args args;
     const char *user, *ruser, *service, *rhost, *tty;
     struct dlg_config *cfg;     /* NULL: unusable config */
+    bool cfg_owned;             /* else kept with the handle (pd_config_get) */
     struct dlg_diag diag;
     int64_t now;
 };
@@ -55,12 +56,13 @@ static void ctx_init(struct pd_ctx *c, pam_handle_t *pamh, int argc, const char 
     c->tty = item_str(pamh, PAM_TTY);
     c->now = (int64_t)time(NULL);
     if (!c->args.config_invalid)
-        c->cfg = dlg_config_load(c->args.config, &c->diag);
+        c->cfg = pd_config_get(pamh, c->args.config, &c->diag, &c->cfg_owned);
 }
 
 static void ctx_free(struct pd_ctx *c)
 {
-    dlg_config_free(c->cfg);
+    if (c->cfg_owned)
+        dlg_config_free(c->cfg);
     dlg_diag_free(&c->diag);
 }
 
@@ -146,8 +148,9 @@ static void wipe_free(char *s)
     }
 }
 
-static enum dlg_reason decide(struct pd_ctx *c, const struct dlg_keyring *kr,
-                              const char *ticket, struct dlg_verdict *v)
+/* Only the issuer key the ticket selects is read (dlg_decide_lazy): an
+ * unusable key file of another issuer does not stop this one. */
+static enum dlg_reason decide(struct pd_ctx *c, const char *ticket, struct dlg_verdict *v)
 {
     struct dlg_request req = {
         .user = c->user,
@@ -169,7 +172,7 @@ static enum dlg_reason decide(struct pd_ctx *c, const struct dlg_keyring *kr,
         len--;
     if (len > 0 && ticket[len - 1] == '\r')
         len--;
-    return dlg_decide(c->cfg, kr, ticket, len, &req, v);
+    return dlg_decide_lazy(c->cfg, ticket, len, &req, v, &c->diag);
 }
 
 static struct pd_state *state_from_verdict(struct pd_ctx *c, struct dlg_verdict *v)
@@ -194,7 +197,6 @@ static struct pd_state *state_from_verdict(struct pd_ctx *c, struct dlg_verdict 
 PD_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
     struct pd_ctx c;
-    struct dlg_keyring kr = { 0 };
     struct dlg_verdict v = { 0 };
     struct pd_state *st;
     enum dlg_reason r = DLG_NO_TICKET;
@@ -230,34 +232,31 @@ PD_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const
     /* a new authentication replaces whatever an earlier one proved */
     pd_state_drop(pamh);
 
-    if (dlg_keyring_load(c.cfg, &kr, &c.diag) != 0) {
-        log_config_error(&c);
-        audit_deny(&c, DLG_CONFIG_ERROR);
-        goto out;
-    }
-
     if (c.args.use_first_pass || c.args.try_first_pass)
         authtok = item_str(pamh, PAM_AUTHTOK);
     if (authtok != NULL) {
-        r = decide(&c, &kr, authtok, &v);
+        r = decide(&c, authtok, &v);
         /* try_first_pass: the stacked token may have been meant for
          * another module; ask once more. */
         if (r != DLG_ADMIT && c.args.try_first_pass) {
             answer = prompt_ticket(&c, c.cfg->prompt);
             if (answer != NULL && answer[0] != '\0') {
                 dlg_verdict_free(&v);
-                r = decide(&c, &kr, answer, &v);
+                r = decide(&c, answer, &v);
             }
         }
     } else if (!c.args.use_first_pass) {
         answer = prompt_ticket(&c, c.cfg->prompt);
-        r = decide(&c, &kr, answer, &v);
+        r = decide(&c, answer, &v);
     } else {
-        r = decide(&c, &kr, NULL, &v);     /* no_ticket, from the core */
+        r = decide(&c, NULL, &v);     /* no_ticket, from the core */
     }
     wipe_free(answer);
     answer = NULL;
 
+    /* the key file the ticket selects is unusable */
+    if (r == DLG_CONFIG_ERROR && c.diag.errors.n > 0)
+        log_config_error(&c);
     if (r != DLG_ADMIT) {
         if (c.args.debug)
             pam_syslog(pamh, LOG_DEBUG, "ticket refused: %s", v.detail);
@@ -277,7 +276,6 @@ PD_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const
 out:
     wipe_free(answer);
     dlg_verdict_free(&v);
-    dlg_keyring_free(&kr);
     ctx_free(&c);
     return ret;
 }

@@ -60,6 +60,14 @@ void pd_carry_remove(const char *name);
 struct pd_state *pd_carry_find(pam_handle_t *pamh, const char *user, const char *ruser,
                                const char *service, int64_t now, bool consume);
 
+/* The config at path for this phase (cfgcache.c): the one an earlier phase
+ * of this PAM handle loaded, if none of its files changed since, else a
+ * fresh load (then kept for the later phases).  NULL: unusable (diag).
+ * *owned: the caller must dlg_config_free the result (it could not be
+ * kept with the handle); otherwise PAM owns it until pam_end or a reload. */
+struct dlg_config *pd_config_get(pam_handle_t *pamh, const char *path, struct dlg_diag *diag,
+                                 bool *owned);
+
 /* True for root and for every user listed in /etc/passwd (read directly,
  * never through NSS, which could ask our own NSS module). */
 bool pd_is_local_user(const char *user);
