@@ -55,6 +55,7 @@ struct loader {
     bool revoke_only;           /* dlg_revoke_file_validate */
     struct dlg_config *cfg;
     char **texts;               /* text of cfg->files[i], for error lines */
+    bool raced;                 /* a file was replaced while being read */
 };
 
 /* ---- diagnostics ------------------------------------------------------- */
@@ -329,6 +330,8 @@ static int include_file(struct loader *L, const char *file, int line, const char
         return -1;
     }
     if (dlg_read_trusted(path, CONFIG_MAX_BYTES, &text, &len, &st, err, sizeof(err)) != 0) {
+        if (errno == EAGAIN)
+            L->raced = true;
         lerr(L, file, line, "@include: %s", err);
         return -1;
     }
@@ -1720,12 +1723,15 @@ static void verify_includes(struct loader *L, const config_t *c)
             lerr(L, f != NULL ? f : L->path, 0, "included file was not trust-checked");
             continue;
         }
-        if (lstat(f, &st) != 0 || !same_identity(fid, &st))
+        if (lstat(f, &st) != 0 || !same_identity(fid, &st)) {
+            L->raced = true;
             lerr(L, f, 0, "changed while the configuration was being read");
+        }
     }
 }
 
-static struct dlg_config *load(const char *path, struct dlg_diag *diag, bool revoke_only)
+static struct dlg_config *load(const char *path, struct dlg_diag *diag, bool revoke_only,
+                               bool *raced)
 {
     struct loader L = {.path = path, .diag = diag, .revoke_only = revoke_only};
     char err[512];
@@ -1747,6 +1753,8 @@ static struct dlg_config *load(const char *path, struct dlg_diag *diag, bool rev
     if (dup_str(&L, &L.cfg->path, path) != 0)
         goto out;
     if (dlg_read_trusted(path, CONFIG_MAX_BYTES, &text, &len, &st, err, sizeof(err)) != 0) {
+        if (errno == EAGAIN)
+            L.raced = true;
         lerr(&L, NULL, 0, "%s", err);
         goto out;
     }
@@ -1785,6 +1793,7 @@ out:
     for (size_t i = 0; L.texts != NULL && i < L.cfg->nfiles; i++)
         free(L.texts[i]);
     free(L.texts);
+    *raced = L.raced;
     if (L.nerr > 0) {
         dlg_config_free(L.cfg);
         return NULL;
@@ -1792,14 +1801,43 @@ out:
     return L.cfg;
 }
 
+static void diag_move(struct dlg_diag *to, struct dlg_diag *from)
+{
+    for (size_t i = 0; to != NULL && i < from->errors.n; i++)
+        (void)dlg_strv_push(&to->errors, from->errors.v[i]);
+    for (size_t i = 0; to != NULL && i < from->warnings.n; i++)
+        (void)dlg_strv_push(&to->warnings, from->warnings.v[i]);
+    dlg_diag_free(from);
+}
+
+/* `delegatectl revoke` renames a new revoked.conf into place: a load that
+ * raced with such a rename is tried again (a few times) rather than
+ * denying an actor with config_error for an edit that was atomic. */
+#define LOAD_RACE_RETRIES 4
+
 struct dlg_config *dlg_config_load(const char *path, struct dlg_diag *diag)
 {
-    return load(path, diag, false);
+    struct dlg_config *cfg = NULL;
+
+    for (int attempt = 0; attempt < LOAD_RACE_RETRIES; attempt++) {
+        struct dlg_diag tmp;
+        bool raced = false;
+
+        memset(&tmp, 0, sizeof(tmp));
+        cfg = load(path, &tmp, false, &raced);
+        if (cfg != NULL || !raced || attempt + 1 == LOAD_RACE_RETRIES) {
+            diag_move(diag, &tmp);
+            break;
+        }
+        dlg_diag_free(&tmp);
+    }
+    return cfg;
 }
 
 int dlg_revoke_file_validate(const char *path, struct dlg_diag *diag)
 {
-    struct dlg_config *cfg = load(path, diag, true);
+    bool raced = false;
+    struct dlg_config *cfg = load(path, diag, true, &raced);
     if (cfg == NULL)
         return -1;
     dlg_config_free(cfg);

@@ -263,6 +263,7 @@ int dlg_open_trusted(const char *path, struct stat *st, char *err, size_t errlen
     const char *base;
     struct stat lst, fst;
     int fd = -1, flags;
+    bool raced = false;         /* replaced between lstat and open: EAGAIN */
 
     if (path == NULL || *path == '\0') {
         set_err(err, errlen, "empty path");
@@ -327,6 +328,7 @@ int dlg_open_trusted(const char *path, struct stat *st, char *err, size_t errlen
     }
     if (fst.st_dev != lst.st_dev || fst.st_ino != lst.st_ino) {
         set_err(err, errlen, "%s: changed while being opened", path);
+        raced = true;
         goto fail;
     }
     if (check_file_stat(path, &fst, err, errlen) != 0)
@@ -349,6 +351,7 @@ fail:
     free(dircopy);
     free(resolved);
     free(full);
+    errno = raced ? EAGAIN : EACCES;
     return -1;
 }
 
@@ -360,6 +363,7 @@ int dlg_read_trusted(const char *path, size_t max, char **out, size_t *outlen,
     char *buf = NULL;
     size_t len = 0;
     int rc = -1;
+    bool raced = false;         /* grew while read: EAGAIN */
 
     *out = NULL;
     if (outlen != NULL)
@@ -394,6 +398,7 @@ int dlg_read_trusted(const char *path, size_t max, char **out, size_t *outlen,
     }
     if (len > want) {
         set_err(err, errlen, "%s: changed while being read", path);
+        raced = true;
         goto out;
     }
     buf[len] = '\0';
@@ -407,6 +412,8 @@ int dlg_read_trusted(const char *path, size_t max, char **out, size_t *outlen,
 out:
     free(buf);
     close(fd);
+    if (rc != 0)
+        errno = raced ? EAGAIN : EACCES;
     return rc;
 }
 

@@ -41,7 +41,9 @@ void dlg_diag_warn(struct dlg_diag *d, const char *file, int line, const char *f
  * likewise, except root-owned sticky directories (/tmp).  The final component
  * must not be a symlink.  On success returns an fd opened with
  * O_RDONLY|O_NOFOLLOW|O_CLOEXEC (checked again with fstat) and fills *st.
- * On failure returns -1 and writes a human reason into err. */
+ * On failure returns -1, writes a human reason into err and sets errno to
+ * EAGAIN when the file was replaced while being opened or read (a rename by
+ * `delegatectl revoke`: worth retrying), else EACCES. */
 int dlg_open_trusted(const char *path, struct stat *st, char *err, size_t errlen);
 /* Check only the directories of path (used before writing next to a file). */
 int dlg_check_trusted_dir(const char *dir, char *err, size_t errlen);

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -875,6 +876,61 @@ static void test_commented_include_ignored(void **state)
     free(path);
 }
 
+/* `delegatectl revoke` renames a new revoked.conf into place while other
+ * processes load the config: a load that races with the rename is retried,
+ * so every load succeeds (an atomic edit must never deny with
+ * config_error). */
+static void test_load_survives_concurrent_renames(void **state)
+{
+    (void)state;
+    char *rev = tmp_path("race-revoked.conf");
+    char *main_text;
+    write_at(rev, "revoke = { tickets = ( { id = \"A\"; } ); };\n");
+    assert_true(asprintf(&main_text, "version = 1;\n@include \"%s\"\n", rev) > 0);
+    char *path = write_new("race", main_text);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        char tmp[256];
+        snprintf(tmp, sizeof(tmp), "%s.w", rev);
+        for (int i = 0; i < 400; i++) {
+            FILE *fp = fopen(tmp, "w");
+            if (fp == NULL)
+                _exit(1);
+            fprintf(fp, "revoke = { tickets = ( { id = \"A%d\"; } ); };\n", i);
+            fclose(fp);
+            chmod(tmp, 0644);
+            if (rename(tmp, rev) != 0)
+                _exit(1);
+            usleep(2000);
+        }
+        _exit(0);
+    }
+    int failures = 0, loads = 0;
+    int status;
+    while (waitpid(pid, &status, WNOHANG) == 0) {
+        struct dlg_diag d;
+        memset(&d, 0, sizeof(d));
+        struct dlg_config *cfg = dlg_config_load(path, &d);
+        if (cfg == NULL) {
+            failures++;
+            if (d.errors.n > 0)
+                fprintf(stderr, "# load failed: %s\n", d.errors.v[0]);
+        } else {
+            assert_int_equal(cfg->nrevoked_tickets, 1);
+        }
+        loads++;
+        dlg_config_free(cfg);
+        dlg_diag_free(&d);
+    }
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    assert_true(loads > 10);
+    assert_int_equal(failures, 0);
+    free(main_text);
+    free(path);
+    free(rev);
+}
+
 static void test_nested_includes(void **state)
 {
     (void)state;
@@ -1076,6 +1132,7 @@ int main(void)
         cmocka_unit_test(test_include_loop_refused),
         cmocka_unit_test(test_unchanged),
         cmocka_unit_test(test_revoke_file_validate),
+        cmocka_unit_test(test_load_survives_concurrent_renames),
         cmocka_unit_test(test_shipped_example),
     };
     enum { NFIXED = sizeof(fixed) / sizeof(fixed[0]),
