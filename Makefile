@@ -211,7 +211,7 @@ uninstall:
 	    rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m#man/}; done
 
 clean:
-	rm -rf build build-asan build-tsan build-cov build-fuzz build-asan.build.log build-cov.build.log
+	rm -rf build build-asan build-tsan build-cov build-fuzz
 
 # ---- benchmarks (not part of check; see BENCHMARKS.md) ---------------------
 BENCH_SRC   := $(sort $(wildcard bench/bench_*.c))
