@@ -73,6 +73,9 @@ TEST_HELPER_SRC := $(sort $(wildcard tests/lib/*.c))
 ADV_TEST_SRC:= $(sort $(wildcard tests/adversarial/test_*.c))
 ADV_TEST_BIN:= $(patsubst tests/adversarial/%.c,$(B)/tests/%,$(ADV_TEST_SRC))
 
+# keep intermediate objects (tests/lib/*.o) between builds
+.SECONDARY:
+
 .PHONY: all deps check check-unit check-asan check-tsan check-valgrind demo install uninstall \
         clean fuzz lint coverage bench tests
 
@@ -139,8 +142,9 @@ deps:
 # end-to-end tier with real sshd/sudo in a private mount namespace.
 # CI runs them all: the hardening tiers too (adversarial catalogue, valgrind
 # cycles, the suite under ASan+UBSan, the NSS thread test under TSan, lint,
-# a FUZZ_SECONDS fuzz smoke per harness).  CHECK_TIERS= narrows it.
-CHECK_TIERS ?= unit nss pam cli adversarial e2e valgrind asan tsan lint fuzz
+# a FUZZ_SECONDS fuzz smoke per harness) and the Debian package install/purge
+# test (pkg).  CHECK_TIERS= narrows it.
+CHECK_TIERS ?= unit nss pam cli adversarial e2e pkg valgrind asan tsan lint fuzz
 FUZZ_SECONDS ?= 60
 export FUZZ_SECONDS
 
