@@ -76,8 +76,10 @@ static void log_config_error(struct pd_ctx *c)
                c->args.config, why, c->user ? c->user : "(no user)");
 }
 
-static void audit(struct pd_ctx *c, const char *event, const struct dlg_verdict *v,
-                  const char *runas, enum dlg_reason reason)
+/* Returns -1 when the audit file could not be written: an admission that
+ * leaves no trace is refused by the callers (fail closed for actors). */
+static int audit(struct pd_ctx *c, const char *event, const struct dlg_verdict *v,
+                 const char *runas, enum dlg_reason reason)
 {
     struct dlg_audit_event ev = {
         .ts = c->now,
@@ -96,18 +98,21 @@ static void audit(struct pd_ctx *c, const char *event, const struct dlg_verdict 
         .reason = strcmp(event, "deny") == 0 ? dlg_reason_str(reason) : NULL,
     };
 
-    if (dlg_audit(c->cfg, &ev) != 0)
+    int rc = dlg_audit(c->cfg, &ev);
+
+    if (rc != 0)
         pam_syslog(c->pamh, LOG_ERR, "cannot write the audit file");
     if (c->args.debug)
         pam_syslog(c->pamh, LOG_DEBUG, "%s user=%s service=%s%s%s", event,
                    c->user ? c->user : "", c->service ? c->service : "",
                    ev.reason ? " reason=" : "", ev.reason ? ev.reason : "");
+    return rc;
 }
 
 /* A deny before any ticket was looked at. */
 static void audit_deny(struct pd_ctx *c, enum dlg_reason reason)
 {
-    audit(c, "deny", NULL, NULL, reason);
+    (void)audit(c, "deny", NULL, NULL, reason);
 }
 
 /* ---- auth ----------------------------------------------------------------- */
@@ -260,10 +265,14 @@ PD_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const
     if (r != DLG_ADMIT) {
         if (c.args.debug)
             pam_syslog(pamh, LOG_DEBUG, "ticket refused: %s", v.detail);
-        audit(&c, "deny", &v, NULL, r);
+        (void)audit(&c, "deny", &v, NULL, r);
         goto out;
     }
-    audit(&c, "admit", &v, NULL, DLG_ADMIT);
+    if (audit(&c, "admit", &v, NULL, DLG_ADMIT) != 0) {
+        pam_syslog(pamh, LOG_ERR, "audit trail cannot be written: delegation denied for %s",
+                   c.user);
+        goto out;
+    }
 
     st = state_from_verdict(&c, &v);
     if (st == NULL) {
@@ -302,7 +311,7 @@ PD_EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const ch
             goto out;
         }
         log_config_error(&c);
-        audit(&c, "deny", st ? &st->v : NULL, NULL, DLG_CONFIG_ERROR);
+        (void)audit(&c, "deny", st ? &st->v : NULL, NULL, DLG_CONFIG_ERROR);
         pd_state_drop(pamh);
         goto out;
     }
@@ -326,7 +335,7 @@ PD_EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const ch
         r = dlg_recheck(c.cfg, &st->v, c.service, c.now);
     }
     if (r != DLG_ADMIT) {
-        audit(&c, "deny", &st->v, NULL, r);
+        (void)audit(&c, "deny", &st->v, NULL, r);
         pd_state_drop(pamh);
         goto out;
     }
@@ -455,7 +464,7 @@ PD_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const
             r = dlg_check_runas(c.cfg, &st->v, target);
     }
     if (r != DLG_ADMIT) {
-        audit(&c, "deny", &st->v, target, r);
+        (void)audit(&c, "deny", &st->v, target, r);
         pd_state_drop(pamh);
         goto out;
     }
@@ -494,7 +503,14 @@ PD_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const
         pd_carry_remove(st->carry_name);
         st->carry_name[0] = '\0';
     }
-    audit(&c, "session_open", &st->v, target, DLG_ADMIT);
+    if (audit(&c, "session_open", &st->v, target, DLG_ADMIT) != 0) {
+        pam_syslog(pamh, LOG_ERR, "audit trail cannot be written: session refused for %s",
+                   c.user);
+        (void)dlg_session_remove(DLG_SESSIONS_DIR, st->service, st->session_pid);
+        st->session_open = false;
+        ret = PAM_PERM_DENIED;
+        goto out;
+    }
     ret = PAM_SUCCESS;
 out:
     pd_state_free(found);
@@ -518,7 +534,7 @@ PD_EXPORT int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, cons
         target = c.user;
     (void)dlg_session_remove(DLG_SESSIONS_DIR, st->service, st->session_pid);
     st->session_open = false;
-    audit(&c, "session_close", &st->v, target, DLG_ADMIT);
+    (void)audit(&c, "session_close", &st->v, target, DLG_ADMIT);
     ret = PAM_SUCCESS;
 out:
     ctx_free(&c);
