@@ -36,6 +36,17 @@ static atomic_ulong load_count;
  * seconds while the config stays unusable. */
 #define DLG_NSS_LOG_INTERVAL 300
 #define DLG_NSS_LOAD_TRIES 5
+/* While the config is unusable, parse it again at once only when the main
+ * file changed, else at most once per this many seconds (a fix in an
+ * included file is seen within it).  Each lookup re-parsing a broken file
+ * would cost two parses per lookup, and libconfig 1.5 leaks on some parse
+ * errors (tests/fuzz/lsan.supp): a long-running process must not. */
+#define DLG_NSS_RETRY_INTERVAL 1
+
+static bool fail_cached;                                /* under load_lock */
+static uint64_t fail_fp;                                /* under load_lock */
+static time_t fail_at;                                  /* under load_lock */
+static int fail_errno;                                  /* under load_lock */
 
 struct nss_cursor nss_pw_cursor = NSS_CURSOR_INIT;
 struct nss_cursor nss_gr_cursor = NSS_CURSOR_INIT;
@@ -180,6 +191,7 @@ enum nss_status nss_snap_get(struct nss_snap **out, int *errnop)
     struct stat st;
     enum nss_status status = NSS_STATUS_UNAVAIL;
     bool log_now = false;
+    uint64_t fp;
 
     seen = current_ref();
     if (seen != NULL && dlg_config_unchanged(seen->cfg)) {
@@ -201,6 +213,11 @@ enum nss_status nss_snap_get(struct nss_snap **out, int *errnop)
     memcpy(path, config_path, sizeof(path));
     pthread_mutex_unlock(&cache_lock);
 
+    fp = files_fingerprint(path, NULL);
+    if (fail_cached && fp == fail_fp && monotonic_now() - fail_at < DLG_NSS_RETRY_INTERVAL) {
+        *errnop = fail_errno;
+        goto out;
+    }
     cfg = load_config(path, now != NULL ? now->cfg : seen != NULL ? seen->cfg : NULL, &diag);
     if (cfg == NULL) {
         /* A changed config that no longer loads is not served from the old
@@ -208,8 +225,13 @@ enum nss_status nss_snap_get(struct nss_snap **out, int *errnop)
         install(NULL);
         log_now = log_due();
         *errnop = (stat(path, &st) != 0 && errno == ENOENT) ? ENOENT : EIO;
+        fail_cached = true;
+        fail_fp = fp;
+        fail_at = monotonic_now();
+        fail_errno = *errnop;
         goto out;
     }
+    fail_cached = false;
     n = calloc(1, sizeof(*n));
     if (n == NULL) {
         dlg_config_free(cfg);
@@ -302,6 +324,7 @@ void nss_delegate_set_config_path(const char *path)
     pthread_mutex_unlock(&cache_lock);
     install(NULL);
     load_failing = false;
+    fail_cached = false;
     pthread_mutex_unlock(&load_lock);
 }
 

@@ -447,6 +447,38 @@ static void test_unusable_config(void **state)
     free(groups);
 }
 
+/* While the config is unusable it is not parsed again on every lookup
+ * (libconfig 1.5 leaks on some parse errors, and each parse costs): at
+ * once when the main file changes, else at most once a second, so a fix in
+ * an included file is seen within about a second. */
+static void test_unusable_config_not_reparsed_per_lookup(void **state)
+{
+    const char *dir = *state;
+    struct passwd pw;
+    unsigned long loads;
+    int err, i;
+
+    assert_int_equal(pwnam("ci-deploy", &pw, &err), NSS_STATUS_SUCCESS);
+    nt_write_file(dir, "revoked.conf", "revoke = { actors = [\"x\" ; };\n");
+    assert_int_equal(pwnam("ci-deploy", &pw, &err), NSS_STATUS_UNAVAIL);
+    loads = nss_delegate_load_count();
+    for (i = 0; i < 200; i++)
+        assert_int_equal(pwnam("ci-deploy", &pw, &err), NSS_STATUS_UNAVAIL);
+    assert_true(nss_delegate_load_count() - loads <= 10);   /* not 200+ */
+
+    /* the include fixed: seen within about a second */
+    nt_write_revoked(dir, "\"old-bot\"");
+    for (i = 0; i < 30 && pwnam("ci-deploy", &pw, &err) != NSS_STATUS_SUCCESS; i++)
+        usleep(100 * 1000);
+    assert_true(i < 30);
+
+    /* the main file changed: seen at the next lookup */
+    nt_write_file(dir, "delegate.conf", "version = 1;\nactors = ( { name = \"x\" ");
+    assert_int_equal(pwnam("ci-deploy", &pw, &err), NSS_STATUS_UNAVAIL);
+    nt_write_config(dir, nt_std_actors, 4, nt_std_groups);
+    assert_int_equal(pwnam("ci-deploy", &pw, &err), NSS_STATUS_SUCCESS);
+}
+
 /* The module never writes to stdout or stderr, not even for an unusable
  * config (that goes to syslog only). */
 static void test_silent(void **state)
@@ -523,6 +555,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_revoked_absent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_changes_seen_next_lookup, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unusable_config, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unusable_config_not_reparsed_per_lookup, setup, teardown),
         cmocka_unit_test_setup_teardown(test_range_change, setup, teardown),
         cmocka_unit_test_setup_teardown(test_silent, setup, teardown),
     };
