@@ -5,7 +5,8 @@ PKGS="gcc make pkg-config libpam0g-dev libconfig-dev libssl-dev libjansson-dev \
  libcmocka-dev libpamtest0-dev libpam-wrapper libnss-wrapper \
  openssh-server openssh-client sudo sshpass openssl util-linux procps iproute2 \
  valgrind clang libclang-rt-14-dev cppcheck clang-tidy lcov hyperfine \
- debhelper dh-nss dpkg-dev fakeroot lintian pamtester logrotate"
+ debhelper dh-nss dpkg-dev fakeroot lintian pamtester logrotate \
+ python3 groff-base binutils libpam-modules libpam-runtime"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
