@@ -13,6 +13,7 @@
 #include <openssl/evp.h>
 
 #include "once.h"
+#include "util.h"
 
 #define ONCE_NAME_LEN 64
 
@@ -60,34 +61,6 @@ static bool safe_dir(int dfd, const char *dir, char *err, size_t errlen)
     return true;
 }
 
-/* mkdir -p: missing parents 0755, the last component 0700. */
-static int make_dir(const char *dir)
-{
-    char *copy, *p;
-    int rc = 0;
-
-    if (mkdir(dir, 0700) == 0 || errno == EEXIST)
-        return 0;
-    if (errno != ENOENT)
-        return -1;
-    copy = strdup(dir);
-    if (!copy)
-        return -1;
-    for (p = copy + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(copy, 0755) != 0 && errno != EEXIST) {
-            rc = -1;
-            break;
-        }
-        *p = '/';
-    }
-    free(copy);
-    if (rc == 0 && mkdir(dir, 0700) != 0 && errno != EEXIST)
-        rc = -1;
-    return rc;
-}
 
 static bool is_marker_name(const char *s)
 {
@@ -153,7 +126,7 @@ enum dlg_once_result dlg_once_consume(const char *dir, const char *iss, const ch
         snprintf(err, errlen, "cannot name the single-use marker");
         return DLG_ONCE_ERROR;
     }
-    if (make_dir(dir) != 0) {
+    if (dlg_mkdir_private(dir) != 0) {
         snprintf(err, errlen, "%s: cannot create: %s", dir, strerror(errno));
         return DLG_ONCE_ERROR;
     }

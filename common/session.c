@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "session.h"
+#include "util.h"
 
 #define SESSION_FILE_MAX 65536
 #define SESSION_MAX      100000
@@ -43,34 +44,6 @@ static int record_name(char *buf, size_t len, const char *service, pid_t pid)
     return n > 0 && (size_t)n < len ? 0 : -1;
 }
 
-/* mkdir -p: missing parents 0755, the last component 0700. */
-static int make_dir(const char *dir)
-{
-    char *copy, *p;
-    int rc = 0;
-
-    if (mkdir(dir, 0700) == 0 || errno == EEXIST)
-        return 0;
-    if (errno != ENOENT)
-        return -1;
-    copy = strdup(dir);
-    if (!copy)
-        return -1;
-    for (p = copy + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(copy, 0755) != 0 && errno != EEXIST) {
-            rc = -1;
-            break;
-        }
-        *p = '/';
-    }
-    free(copy);
-    if (rc == 0 && mkdir(dir, 0700) != 0 && errno != EEXIST)
-        rc = -1;
-    return rc;
-}
 
 /* The directory opened without following a symlink, root-owned and not
  * writable by group/others; -1 otherwise. */
@@ -118,7 +91,7 @@ int dlg_session_write(const char *dir, const struct dlg_session *s)
         goto out;
     }
     text = json_dumps(o, JSON_COMPACT);
-    if (!text || make_dir(dir) != 0)
+    if (!text || dlg_mkdir_private(dir) != 0)
         goto out;
     dfd = open_safe_dir(dir);
     if (dfd < 0)

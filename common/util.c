@@ -417,6 +417,34 @@ out:
     return rc;
 }
 
+int dlg_mkdir_private(const char *dir)
+{
+    char *copy, *p;
+    int rc = 0;
+
+    if (mkdir(dir, 0700) == 0 || errno == EEXIST)
+        return 0;
+    if (errno != ENOENT)
+        return -1;
+    copy = strdup(dir);
+    if (!copy)
+        return -1;
+    for (p = copy + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(copy, 0755) != 0 && errno != EEXIST) {
+            rc = -1;
+            break;
+        }
+        *p = '/';
+    }
+    free(copy);
+    if (rc == 0 && mkdir(dir, 0700) != 0 && errno != EEXIST)
+        rc = -1;
+    return rc;
+}
+
 /* ---- times ------------------------------------------------------------- */
 
 /* Latest accepted time: 9999-12-31T23:59:59Z. */

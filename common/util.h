@@ -52,6 +52,11 @@ int dlg_check_trusted_dir(const char *dir, char *err, size_t errlen);
 int dlg_read_trusted(const char *path, size_t max, char **out, size_t *outlen,
                      struct stat *st, char *err, size_t errlen);
 
+/* mkdir -p for a root-only state directory: missing parents 0755, the last
+ * component 0700; an existing directory is left as it is (callers check
+ * its trust).  0 or -1 (errno). */
+int dlg_mkdir_private(const char *dir);
+
 /* Times. RFC 3339 ("2026-11-27T10:15:00Z", offsets allowed) or "@<secs>". */
 int dlg_parse_time(const char *s, int64_t *out);               /* 0 ok, -1 bad */
 /* "90s", "15m", "2h", "1d" (a bare number is seconds). */
