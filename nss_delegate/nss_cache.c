@@ -140,21 +140,26 @@ static bool log_due(void)
 
 /* The identities of the main file and of the files the previous snapshot
  * came from, folded into one number. */
-static uint64_t files_fingerprint(const char *path, const struct dlg_config *prev)
+static uint64_t fold_identity(uint64_t h, const char *path)
 {
-    uint64_t h = UINT64_C(14695981039346656037);
-    size_t i, n = prev != NULL ? prev->nfiles : 0;
     struct stat st;
 
-    for (i = 0; i <= n; i++) {
-        if (lstat(i == 0 ? path : prev->files[i - 1].path, &st) != 0)
-            memset(&st, 0, sizeof(st));
-        const uint64_t v[] = { st.st_dev, st.st_ino, (uint64_t)st.st_size,
-                               (uint64_t)st.st_mtim.tv_sec, (uint64_t)st.st_mtim.tv_nsec,
-                               (uint64_t)st.st_ctim.tv_sec, (uint64_t)st.st_ctim.tv_nsec };
-        for (size_t k = 0; k < sizeof(v) / sizeof(v[0]); k++)
-            h = (h ^ v[k]) * UINT64_C(1099511628211);
-    }
+    if (lstat(path, &st) != 0)
+        memset(&st, 0, sizeof(st));
+    const uint64_t v[] = { st.st_dev, st.st_ino, (uint64_t)st.st_size,
+                           (uint64_t)st.st_mtim.tv_sec, (uint64_t)st.st_mtim.tv_nsec,
+                           (uint64_t)st.st_ctim.tv_sec, (uint64_t)st.st_ctim.tv_nsec };
+    for (size_t k = 0; k < sizeof(v) / sizeof(v[0]); k++)
+        h = (h ^ v[k]) * UINT64_C(1099511628211);
+    return h;
+}
+
+static uint64_t files_fingerprint(const char *path, const struct dlg_config *prev)
+{
+    uint64_t h = fold_identity(UINT64_C(14695981039346656037), path);
+
+    for (size_t i = 0; prev != NULL && i < prev->nfiles; i++)
+        h = fold_identity(h, prev->files[i].path);
     return h;
 }
 
