@@ -19,19 +19,11 @@
 #define SESSION_FILE_MAX 65536
 #define SESSION_MAX      100000
 
+/* A service name becomes part of a file name: the token rule of ticket ids,
+ * and no leading dot. */
 static bool valid_service(const char *s)
 {
-    size_t i, len = s ? strlen(s) : 0;
-
-    if (len == 0 || len > 64 || s[0] == '.')
-        return false;
-    for (i = 0; i < len; i++) {
-        char c = s[i];
-        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-              c == '.' || c == '_' || c == '-'))
-            return false;
-    }
-    return true;
+    return dlg_valid_jti(s) && s[0] != '.';
 }
 
 static int record_name(char *buf, size_t len, const char *service, pid_t pid)

@@ -19,7 +19,6 @@
 #define TICKET_MAX_ARRAY  64
 #define TICKET_MAX_DEPTH  16
 #define TICKET_MAX_TIME   INT64_C(253402300799)   /* 9999-12-31T23:59:59Z */
-#define TICKET_MAX_TOKEN  64                      /* kid and jti */
 
 /* Headers that would let the ticket choose its own key: keys come only from
  * the config. */
@@ -104,21 +103,6 @@ static bool good_text(json_t *v)
     return true;
 }
 
-static bool good_token(const char *s)
-{
-    size_t len = strlen(s), i;
-
-    if (len == 0 || len > TICKET_MAX_TOKEN)
-        return false;
-    for (i = 0; i < len; i++) {
-        char c = s[i];
-        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-              c == '.' || c == '_' || c == '-'))
-            return false;
-    }
-    return true;
-}
-
 /* Required (or optional, when absent_ok) string member. 0 ok, -1 bad. */
 static int get_text(json_t *obj, const char *name, bool absent_ok, char **out)
 {
@@ -137,7 +121,7 @@ static int get_token(json_t *obj, const char *name, bool absent_ok, char **out)
 {
     if (get_text(obj, name, absent_ok, out) != 0)
         return -1;
-    if (*out && !good_token(*out)) {
+    if (*out && !dlg_valid_jti(*out)) {     /* kid and jti: the same token rule */
         free(*out);
         *out = NULL;
         return -1;
