@@ -35,11 +35,10 @@ static atomic_ulong load_count;
 /* One syslog line per failure episode, then at most one every this many
  * seconds while the config stays unusable. */
 #define DLG_NSS_LOG_INTERVAL 300
-#define DLG_NSS_LOAD_TRIES 5
 /* While the config is unusable, parse it again at once only when the main
  * file changed, else at most once per this many seconds (a fix in an
  * included file is seen within it).  Each lookup re-parsing a broken file
- * would cost two parses per lookup, and libconfig 1.5 leaks on some parse
+ * would cost a parse per lookup, and libconfig 1.5 leaks on some parse
  * errors (tests/fuzz/lsan.supp): a long-running process must not. */
 #define DLG_NSS_RETRY_INTERVAL 1
 
@@ -138,10 +137,11 @@ static bool log_due(void)
     return true;
 }
 
-/* The identities of the main file and of the files the previous snapshot
- * came from, folded into one number. */
-static uint64_t fold_identity(uint64_t h, const char *path)
+/* The identity (dev, inode, size, times) of the main config file as one
+ * number: an unusable config is parsed again at once when it changes. */
+static uint64_t main_file_identity(const char *path)
 {
+    uint64_t h = UINT64_C(14695981039346656037);
     struct stat st;
 
     if (lstat(path, &st) != 0)
@@ -152,39 +152,6 @@ static uint64_t fold_identity(uint64_t h, const char *path)
     for (size_t k = 0; k < sizeof(v) / sizeof(v[0]); k++)
         h = (h ^ v[k]) * UINT64_C(1099511628211);
     return h;
-}
-
-static uint64_t files_fingerprint(const char *path, const struct dlg_config *prev)
-{
-    uint64_t h = fold_identity(UINT64_C(14695981039346656037), path);
-
-    for (size_t i = 0; prev != NULL && i < prev->nfiles; i++)
-        h = fold_identity(h, prev->files[i].path);
-    return h;
-}
-
-/* dlg_config_load refuses a config whose included file is replaced while it
- * is being read (delegatectl revoke renames revoked.conf), so a failed load
- * is tried again: once always, and more times while the files keep changing
- * under it.  A config that is really unusable costs two parses. */
-static struct dlg_config *load_config(const char *path, const struct dlg_config *prev,
-                                      struct dlg_diag *diag)
-{
-    struct dlg_config *cfg = NULL;
-    struct stat st;
-    uint64_t before;
-
-    for (int attempt = 0; attempt < DLG_NSS_LOAD_TRIES; attempt++) {
-        dlg_diag_free(diag);
-        before = files_fingerprint(path, prev);
-        cfg = dlg_config_load(path, diag);
-        atomic_fetch_add_explicit(&load_count, 1, memory_order_relaxed);
-        if (cfg != NULL || (stat(path, &st) != 0 && errno == ENOENT))
-            break;
-        if (attempt > 0 && files_fingerprint(path, prev) == before)
-            break;
-    }
-    return cfg;
 }
 
 enum nss_status nss_snap_get(struct nss_snap **out, int *errnop)
@@ -218,12 +185,14 @@ enum nss_status nss_snap_get(struct nss_snap **out, int *errnop)
     memcpy(path, config_path, sizeof(path));
     pthread_mutex_unlock(&cache_lock);
 
-    fp = files_fingerprint(path, NULL);
+    fp = main_file_identity(path);
     if (fail_cached && fp == fail_fp && monotonic_now() - fail_at < DLG_NSS_RETRY_INTERVAL) {
         *errnop = fail_errno;
         goto out;
     }
-    cfg = load_config(path, now != NULL ? now->cfg : seen != NULL ? seen->cfg : NULL, &diag);
+    /* dlg_config_load itself retries a load that raced with a rename. */
+    cfg = dlg_config_load(path, &diag);
+    atomic_fetch_add_explicit(&load_count, 1, memory_order_relaxed);
     if (cfg == NULL) {
         /* A changed config that no longer loads is not served from the old
          * copy: fail closed until it is fixed. */
