@@ -115,6 +115,18 @@ static void audit_deny(struct pd_ctx *c, enum dlg_reason reason)
     (void)audit(c, "deny", NULL, NULL, reason);
 }
 
+/* The config is unusable, so nobody can tell who is an actor: root and
+ * /etc/passwd users are never blocked (PAM_IGNORE); anyone else is refused
+ * with deny_code, one log line and a config_error audit event. */
+static int unusable_config(struct pd_ctx *c, const struct dlg_verdict *v, int deny_code)
+{
+    if (pd_is_local_user(c->user))
+        return PAM_IGNORE;
+    log_config_error(c);
+    (void)audit(c, "deny", v, NULL, DLG_CONFIG_ERROR);
+    return deny_code;
+}
+
 /* ---- auth ----------------------------------------------------------------- */
 
 /* Ask through the conversation, echo off.  Not pam_get_authtok: that would
@@ -221,12 +233,7 @@ PD_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const
     }
 
     if (c.cfg == NULL) {
-        if (pd_is_local_user(c.user)) {
-            ret = PAM_IGNORE;
-            goto out;
-        }
-        log_config_error(&c);
-        audit_deny(&c, DLG_CONFIG_ERROR);
+        ret = unusable_config(&c, NULL, PAM_AUTH_ERR);
         goto out;
     }
     if (dlg_config_actor(c.cfg, c.user) == NULL) {
@@ -306,13 +313,9 @@ PD_EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const ch
         goto out;
     }
     if (c.cfg == NULL) {
-        if (pd_is_local_user(c.user)) {
-            ret = PAM_IGNORE;
-            goto out;
-        }
-        log_config_error(&c);
-        (void)audit(&c, "deny", st ? &st->v : NULL, NULL, DLG_CONFIG_ERROR);
-        pd_state_drop(pamh);
+        ret = unusable_config(&c, st ? &st->v : NULL, PAM_PERM_DENIED);
+        if (ret != PAM_IGNORE)
+            pd_state_drop(pamh);
         goto out;
     }
     /* An actor dropped from the config since auth is still judged (and
@@ -433,12 +436,7 @@ PD_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const
 
     if (st == NULL) {
         if (c.cfg == NULL) {
-            if (pd_is_local_user(c.user)) {
-                ret = PAM_IGNORE;
-                goto out;
-            }
-            log_config_error(&c);
-            audit_deny(&c, DLG_CONFIG_ERROR);
+            ret = unusable_config(&c, NULL, PAM_PERM_DENIED);
             goto out;
         }
         if (dlg_config_actor(c.cfg, c.user) == NULL || switched_in_by_other(&c)) {
