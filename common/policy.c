@@ -406,6 +406,19 @@ static enum dlg_reason decide(const struct dlg_config *cfg, const struct dlg_key
                 t->sub, t->jti, t->iss);
 }
 
+/* Parse, or deny with the parser's reason. */
+static enum dlg_reason parse(const char *ticket, size_t ticket_len, struct dlg_ticket *t,
+                             struct dlg_verdict *out)
+{
+    enum dlg_reason r = dlg_ticket_parse(ticket, ticket_len, t);
+
+    if (r == DLG_ADMIT)
+        return r;
+    return deny(out, r, "%s", r == DLG_NO_TICKET ? "no ticket presented"
+                              : r == DLG_UNSUPPORTED_ALG ? "refused or unknown alg"
+                                                         : "ticket is not well-formed");
+}
+
 enum dlg_reason dlg_decide(const struct dlg_config *cfg, const struct dlg_keyring *kr,
                            const char *ticket, size_t ticket_len,
                            const struct dlg_request *req, struct dlg_verdict *out)
@@ -416,11 +429,9 @@ enum dlg_reason dlg_decide(const struct dlg_config *cfg, const struct dlg_keyrin
     memset(out, 0, sizeof(*out));
     if (!cfg || !kr || !req)
         return deny(out, DLG_CONFIG_ERROR, "no usable delegation config");
-    r = dlg_ticket_parse(ticket, ticket_len, &t);
+    r = parse(ticket, ticket_len, &t, out);
     if (r != DLG_ADMIT)
-        return deny(out, r, "%s", r == DLG_NO_TICKET ? "no ticket presented"
-                                  : r == DLG_UNSUPPORTED_ALG ? "refused or unknown alg"
-                                                             : "ticket is not well-formed");
+        return r;
     r = decide(cfg, kr, NULL, NULL, &t, req, out);
     dlg_ticket_free(&t);
     return r;
@@ -439,11 +450,9 @@ enum dlg_reason dlg_decide_lazy(const struct dlg_config *cfg, const char *ticket
         return deny(out, DLG_CONFIG_ERROR, "no usable delegation config");
     if (dlg_keyring_check_files(cfg, diag) != 0)
         return deny(out, DLG_CONFIG_ERROR, "an issuer key file is unsafe or unreadable");
-    r = dlg_ticket_parse(ticket, ticket_len, &t);
+    r = parse(ticket, ticket_len, &t, out);
     if (r != DLG_ADMIT)
-        return deny(out, r, "%s", r == DLG_NO_TICKET ? "no ticket presented"
-                                  : r == DLG_UNSUPPORTED_ALG ? "refused or unknown alg"
-                                                             : "ticket is not well-formed");
+        return r;
     r = decide(cfg, NULL, &own, diag, &t, req, out);
     dlg_ticket_free(&t);
     dlg_keyring_free(&own);

@@ -19,18 +19,11 @@
 #define SESSION_FILE_MAX 65536
 #define SESSION_MAX      100000
 
-/* A service name becomes part of a file name: the token rule of ticket ids,
- * and no leading dot. */
-static bool valid_service(const char *s)
-{
-    return dlg_valid_jti(s) && s[0] != '.';
-}
-
 static int record_name(char *buf, size_t len, const char *service, pid_t pid)
 {
     int n;
 
-    if (!valid_service(service) || pid <= 0)
+    if (!dlg_valid_service(service) || pid <= 0)
         return -1;
     n = snprintf(buf, len, "%s-%ld.json", service, (long)pid);
     return n > 0 && (size_t)n < len ? 0 : -1;

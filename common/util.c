@@ -756,6 +756,11 @@ bool dlg_valid_jti(const char *s)
     return true;
 }
 
+bool dlg_valid_service(const char *s)
+{
+    return dlg_valid_jti(s) && s[0] != '.';
+}
+
 bool dlg_valid_name_token(const char *s)
 {
     size_t n;

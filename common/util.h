@@ -78,6 +78,9 @@ bool dlg_cidr_match(const struct dlg_cidr *c, const char *rhost);
 bool dlg_valid_username(const char *s);
 /* Ticket ids: 1..64 of [A-Za-z0-9._-]. */
 bool dlg_valid_jti(const char *s);
+/* PAM service names (they name files under /etc/pam.d and session
+ * records): the ticket-id rule and no leading dot. */
+bool dlg_valid_service(const char *s);
 /* Principals/approvers/issuer ids: 1..128 printable ASCII, no space, no '"'. */
 bool dlg_valid_name_token(const char *s);
 

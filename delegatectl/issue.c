@@ -38,23 +38,6 @@ static bool valid_host(const char *s)
     return true;
 }
 
-/* PAM service names: the file names under /etc/pam.d. */
-static bool valid_service(const char *s)
-{
-    size_t n = strlen(s), i;
-
-    if (n == 0 || n > 64 || s[0] == '.')
-        return false;
-    for (i = 0; i < n; i++) {
-        char c = s[i];
-
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '-' || c == '.' || c == '_'))
-            return false;
-    }
-    return true;
-}
-
 static bool valid_cidr(const char *s)
 {
     struct dlg_cidr c;
@@ -212,7 +195,7 @@ static int run_issue(const struct ctl_verb *v, int argc, char **argv)
     }
 
     if (!(aud = list_claim(v, "--host", o.hosts, valid_host, "host name", NULL)) ||
-        !(svc = list_claim(v, "--service", o.services, valid_service, "service name", NULL)) ||
+        !(svc = list_claim(v, "--service", o.services, dlg_valid_service, "service name", NULL)) ||
         (o.runas && !(runas = list_claim(v, "--runas", o.runas, dlg_valid_username, "user name",
                                          NULL))) ||
         (o.sources && !(src = list_claim(v, "--source", o.sources, valid_cidr, "CIDR",
