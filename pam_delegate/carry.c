@@ -72,12 +72,8 @@ static int open_carry_dir(bool create)
     char err[256];
     int dfd;
 
-    if (create) {
-        if (mkdir(DLG_RUN_DIR, 0755) != 0 && errno != EEXIST)
-            return -1;
-        if (mkdir(PD_CARRY_DIR, 0700) != 0 && errno != EEXIST)
-            return -1;
-    }
+    if (create && dlg_mkdir_private(PD_CARRY_DIR) != 0)
+        return -1;
     if (dlg_check_trusted_dir(DLG_RUN_DIR, err, sizeof(err)) != 0)
         return -1;
     dfd = open(PD_CARRY_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
