@@ -54,8 +54,10 @@ void pd_state_drop(pam_handle_t *pamh);
  * where target is the pid of the process expected to run the session. */
 int pd_carry_write(pam_handle_t *pamh, struct pd_state *st, pid_t target, int64_t now);
 void pd_carry_remove(const char *name);
-/* Find a record for this process (getpid()) whose user is one of user/ruser
- * and whose service matches.  consume: unlink it.  Returns a new state or
+/* Find a record for this process (getpid()) whose user is user (PAM_USER;
+ * ruser is ignored, records are never matched through PAM_RUSER) and whose
+ * service matches.  Records are written only for a parent whose uids are
+ * all 0 (sshd's monitor).  consume: unlink it.  Returns a new state or
  * NULL. */
 struct pd_state *pd_carry_find(pam_handle_t *pamh, const char *user, const char *ruser,
                                const char *service, int64_t now, bool consume);
