@@ -70,8 +70,10 @@ struct pd_state *pd_carry_find(pam_handle_t *pamh, const char *user, const char 
 struct dlg_config *pd_config_get(pam_handle_t *pamh, const char *path, struct dlg_diag *diag,
                                  bool *owned);
 
-/* True for root and for every user listed in /etc/passwd (read directly,
- * never through NSS, which could ask our own NSS module). */
+/* With an unusable config: is user "not ours" (never blocked)?  True for
+ * root, for every user listed in /etc/passwd (read directly), and for a
+ * user that another NSS source (LDAP, SSSD, extrausers) resolves while
+ * nss_delegate, asked directly, has no entry for it (localuser.c). */
 bool pd_is_local_user(const char *user);
 
 #endif
