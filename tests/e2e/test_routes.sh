@@ -227,3 +227,33 @@ check "PAM config missing: ldapdan's auth goes on past the module (not refused b
 pt dlg-routes-other ci-deploy authenticate
 check "PAM config missing: actor ci-deploy's auth refused" test $? -ne 0
 
+
+# ---- the real cron daemon: an actor's crontab never runs -------------------------
+# cron runs each job through the PAM service "cron" (account, then session):
+# the actor's job is refused, carol's runs.  Both are due in the same minute;
+# we wait until carol's has run and the actor's refusal is audited.
+if command -v cron >/dev/null; then
+    e2e_overlay /var/spool varspool || e2e_die "overlay over /var/spool"
+    mkdir -p -m 1730 /var/spool/cron/crontabs
+    chgrp crontab /var/spool/cron/crontabs 2>/dev/null
+    for u in carol ci-deploy; do
+        printf '* * * * * touch %s/cron-ran-%s\n' "$NS/scratch" "$u" >"/var/spool/cron/crontabs/$u"
+        chown "$u" "/var/spool/cron/crontabs/$u" && chmod 0600 "/var/spool/cron/crontabs/$u"
+    done
+    audit_mark
+    cron -f -L 15 >"$NS/cron.log" 2>&1 &
+    CRON_PID=$!
+    cron_done() {
+        [ -e "$NS/scratch/cron-ran-carol" ] &&
+            audit_has event=deny service=cron user=ci-deploy reason=no_ticket
+    }
+    wait_for 150 cron_done
+    check "real cron: carol's job ran" test -e "$NS/scratch/cron-ran-carol"
+    check "real cron: the actor's job was refused (audit deny no_ticket, service cron)" \
+        audit_has event=deny service=cron user=ci-deploy reason=no_ticket
+    check "real cron: the actor's job never ran" test ! -e "$NS/scratch/cron-ran-ci-deploy"
+    kill "$CRON_PID" 2>/dev/null
+    wait "$CRON_PID" 2>/dev/null
+    check "real cron: the actor's job never ran (after cron stopped)" \
+        test ! -e "$NS/scratch/cron-ran-ci-deploy"
+fi
