@@ -7,7 +7,9 @@
 # in that transaction gets nothing, while root and ordinary users are not
 # blocked; real `sudo -i -u alice` as the actor: refused with a NOPASSWD rule
 # and no ticket, admitted as alice with a ticket for "sudo"; real `su -l`
-# into the actor refused.  With an unusable config, a user of another NSS
+# into the actor refused; the real cron daemon skips the actor's crontab;
+# real sshd with Debian's own sshd file: ticket needed, key alone refused.
+# With an unusable config, a user of another NSS
 # source (libnss-extrausers) is not an actor and passes.
 . "$(dirname "$0")/lib.sh"
 
@@ -31,8 +33,11 @@ e2e_enter "$@"
 # Debian's own sudo service file, before e2e_setup puts its test stack there.
 mkdir -p "$E2E_TMP/stock"
 cp -p /etc/pam.d/sudo "$E2E_TMP/stock/sudo"
+cp -p /etc/pam.d/sshd "$E2E_TMP/stock/sshd"
 e2e_setup
 cp -p "$E2E_TMP/stock/sudo" /etc/pam.d/sudo
+# the sshd copy's service gets Debian's own sshd file: only the profile's lines
+cp -p "$E2E_TMP/stock/sshd" "/etc/pam.d/$SSHD_SVC"
 
 for svc in $ROUTES_SERVICES; do
     [ -e "/etc/pam.d/$svc" ] || [ -e "/usr/lib/pam.d/$svc" ] ||
@@ -160,7 +165,33 @@ out=$(timeout 30 su -l carol -s /bin/sh -c 'echo INSIDE' </dev/null 2>>"$NS/su.e
 is "$out" INSIDE "control: su -l carol runs as before"
 
 secrets_ok() { secret_absent "$T_SUDO" "$AUDIT" "$NS/sudo-i.err" "$NS/pamtester.out"; }
+
 check "no ticket text in the audit file or the programs' output" secrets_ok
+
+# ---- sshd through Debian's own pam.d file and the profile -------------------------
+e2e_start_sshd
+T_SSH=$(issue --actor ci-deploy --for alice --host "$HOSTNAME_DLG" --service "$SSHD_SVC" \
+              --ttl 10m --jti e2e-routes-ssh)
+expect_ssh_admitted "sshd, profile only: actor with a ticket (keyboard-interactive prompt)" "$T_SSH"
+expect_ssh_refused "sshd, profile only: actor with an empty ticket" no_ticket ""
+ssh-keygen -q -t ed25519 -N '' -C e2e-routes -f "$NS/client/id_routes"
+for who in ci-deploy:62001:62000:/var/lib/delegate/ci-deploy \
+           carol:2903:2903:/var/lib/e2e-home/carol; do
+    IFS=: read -r _ uid gid home <<<"$who"
+    install -d -m 0700 -o "$uid" -g "$gid" "$home/.ssh"
+    install -m 0600 -o "$uid" -g "$gid" "$NS/client/id_routes.pub" "$home/.ssh/authorized_keys"
+done
+out=$(ssh_key "$NS/client/id_routes" carol 'echo ADMITTED')
+check "sshd, profile only: carol logs in with her key as before" grep -qx ADMITTED <<<"$out"
+audit_mark
+out=$(ssh_key "$NS/client/id_routes" ci-deploy 'echo ADMITTED')
+check "sshd, profile only: actor with an ssh key and no ticket refused" \
+    bash -c '! grep -q ADMITTED <<<"$1"' _ "$out"
+check "sshd, profile only: audit deny no_ticket for the key-only actor" \
+    audit_has event=deny user=ci-deploy reason=no_ticket
+out=$(ssh_pass "$CAROL_PASSWORD" carol 'echo ADMITTED')
+check "sshd, profile only: carol logs in with her password as before" grep -qx ADMITTED <<<"$out"
+e2e_stop_sshd
 
 # ---- item 6: an unusable config never blocks users of other NSS sources --------
 mkdir -p -m 0755 /var/lib/extrausers
@@ -257,3 +288,6 @@ if command -v cron >/dev/null; then
     check "real cron: the actor's job never ran (after cron stopped)" \
         test ! -e "$NS/scratch/cron-ran-ci-deploy"
 fi
+
+check "no ssh ticket text in the audit file, sshd's log or the programs' output" \
+    secret_absent "$T_SSH" "$AUDIT" "$NS/sshd.log" "$NS/ssh-client.err" "$NS/pamtester.out"
