@@ -36,10 +36,11 @@ check "sshd_config snippet parses; UsePAM and keyboard-interactive on" sshd_t "$
 pau() {
     cp -a /etc/pam.d "$tmp/pamd" && cp -a /usr/share/pam-configs "$tmp/configs" &&
     cp -a /var/lib/pam "$tmp/varlib" && cp conf/pam-configs/delegate "$tmp/configs/" &&
+    cp -a /var/cache/debconf "$tmp/debconf" &&
     unshare --mount --propagation private sh -c '
         t=$1
         mount --bind "$t/pamd" /etc/pam.d && mount --bind "$t/configs" /usr/share/pam-configs &&
-        mount --bind "$t/varlib" /var/lib/pam &&
+        mount --bind "$t/varlib" /var/lib/pam && mount --bind "$t/debconf" /var/cache/debconf &&
         DEBIAN_FRONTEND=noninteractive pam-auth-update --enable delegate &&
         grep -Eq "^auth[[:space:]]+\[success=[0-9]+ ignore=ignore default=die\][[:space:]]+pam_delegate.so" /etc/pam.d/common-auth &&
         grep -Eq "^account[[:space:]]+\[success=ok ignore=ignore default=die\][[:space:]]+pam_delegate.so" /etc/pam.d/common-account &&
