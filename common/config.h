@@ -9,6 +9,11 @@
 
 #include "util.h"
 
+/* DESIGN.md §6: tickets.clock_skew is at most this many seconds.  Whatever
+ * must outlast every ticket the host could still admit (single-use markers,
+ * revoked ticket ids) keeps at least this margin past the ticket's exp. */
+#define DLG_CLOCK_SKEW_MAX 600
+
 struct dlg_key {
     char *kid;
     char *file;                 /* absolute path of the PEM public key */
