@@ -56,6 +56,7 @@ struct loader {
     struct dlg_diag *diag;
     int nerr;
     bool revoke_only;           /* dlg_revoke_file_validate */
+    bool revoke_optional;       /* dlg_revoke_file_check: no group is fine */
     struct dlg_config *cfg;
     char **texts;               /* text of cfg->files[i], for error lines */
     bool raced;                 /* a file was replaced while being read */
@@ -1809,7 +1810,7 @@ static void validate(struct loader *L, const config_setting_t *root)
     if (L->revoke_only) {
         static const char *const known[] = {"revoke", NULL};
         check_known(L, root, known, "a revoke file (only 'revoke = { ... };' belongs here)");
-        if (member(root, "revoke") == NULL)
+        if (member(root, "revoke") == NULL && !L->revoke_optional)
             lerr(L, L->path, 0, "no 'revoke' group");
         load_revoke(L, root);
         return;
@@ -1956,6 +1957,64 @@ int dlg_revoke_file_validate(const char *path, struct dlg_diag *diag)
         return -1;
     dlg_config_free(cfg);
     return 0;
+}
+
+int dlg_revoke_file_check(const char *path, struct dlg_diag *diag)
+{
+    struct loader L = {.path = path, .diag = diag, .revoke_only = true,
+                       .revoke_optional = true, .xline = 1};
+    char err[512];
+    char *text = NULL;
+    size_t len;
+    struct stat st;
+    config_t c;
+    bool have_c = false;
+
+    L.cfg = calloc(1, sizeof(*L.cfg));
+    if (L.cfg == NULL || dup_str(&L, &L.cfg->path, path) != 0) {
+        dlg_diag_error(diag, path, 0, "out of memory");
+        goto out;
+    }
+    if (dlg_read_trusted(path, CONFIG_MAX_BYTES, &text, &len, &st, err, sizeof(err)) != 0) {
+        lerr(&L, NULL, 0, "%s", err);
+        goto out;
+    }
+    if (strlen(text) != len) {
+        lerr(&L, path, 0, "contains a NUL byte");
+        goto out;
+    }
+    if (add_file(&L, path, &st, text) != 0) {
+        text = NULL;
+        goto out;
+    }
+    if (scan_text(&L, L.cfg->files[0].path, L.texts[0], len, 0) != 0 || L.xbuf == NULL)
+        goto out;
+    text = NULL;
+    config_init(&c);
+    have_c = true;
+    config_set_include_dir(&c, "/nonexistent/delegate-includes-are-expanded");
+    locale_t saved = uselocale((locale_t)0);
+    int ok = config_read_string(&c, L.xbuf);
+    uselocale(saved);
+    if (!ok) {
+        int el = config_error_line(&c);
+        lerr(&L, map_file(&L, el), map_line(&L, el), "%s", config_error_text(&c));
+        goto out;
+    }
+    verify_includes(&L, &c);
+    validate(&L, config_root_setting(&c));
+out:
+    if (have_c)
+        config_destroy(&c);
+    free(text);
+    for (size_t i = 0; L.cfg != NULL && L.texts != NULL && i < L.cfg->nfiles; i++)
+        free(L.texts[i]);
+    free(L.texts);
+    free(L.xbuf);
+    free(L.segs);
+    int rc = L.nerr > 0 || L.cfg == NULL ? -1 : 0;
+    dlg_config_free(L.cfg);
+    return rc;
 }
 
 bool dlg_config_unchanged(const struct dlg_config *cfg)
