@@ -350,8 +350,10 @@ static int scan_text(struct loader *L, const char *file, const char *text, size_
 /* Append n bytes to the expanded text. */
 static int emit(struct loader *L, const char *p, size_t n)
 {
-    if (n > SIZE_MAX / 2 - L->xlen - 2) {
-        oom(L);
+    /* an include repeated at every level must not blow up the copy */
+    if (n > 2 * CONFIG_MAX_BYTES || L->xlen + n > 2 * CONFIG_MAX_BYTES) {
+        lerr(L, L->path, 0, "too large once its @include files are expanded (limit %zu bytes)",
+             2 * CONFIG_MAX_BYTES);
         return -1;
     }
     if (L->xlen + n + 2 > L->xcap) {

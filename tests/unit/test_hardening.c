@@ -599,6 +599,45 @@ static void test_includes_never_reopened(void **state)
     free(inc);
 }
 
+/* An include repeated at every level must not expand without bound. */
+static void test_include_bomb(void **state)
+{
+    struct dlg_diag d = { 0 };
+    char name[32], next[4096], *text, *p = NULL;
+    int k;
+
+    (void)state;
+    for (k = 8; k >= 0; k--) {
+        snprintf(name, sizeof(name), "bomb%d.conf", k);
+        if (k == 8) {
+            text = malloc(4097);
+            assert_non_null(text);
+            memset(text, '#', 4095);
+            text[4095] = '\n';
+            text[4096] = '\0';
+        } else {
+            snprintf(next, sizeof(next), "%s/bomb%d.conf", dir, k + 1);
+            if (asprintf(&text, "@include \"%s\"\n@include \"%s\"\n@include \"%s\"\n"
+                                "@include \"%s\"\n", next, next, next, next) < 0)
+                abort();
+        }
+        free(p);
+        p = write_config(name, text);
+        free(text);
+    }
+    if (asprintf(&text, "version = 1;\n@include \"%s\"\n", p) < 0)
+        abort();
+    free(p);
+    p = write_config("bomb-main.conf", text);
+    free(text);
+    assert_null(dlg_config_load(p, &d));
+    assert_true(d.errors.n > 0);
+    if (!strstr(d.errors.v[0], "too large"))
+        fail_msg("want 'too large', got %s", d.errors.v[0]);
+    dlg_diag_free(&d);
+    free(p);
+}
+
 /* ---- 9. escaping ------------------------------------------------------- */
 
 static bool raw_hostile(const char *s)
@@ -672,6 +711,7 @@ int main(void)
         cmocka_unit_test(test_once_prune_margin),
         cmocka_unit_test(test_symlink_not_root),
         cmocka_unit_test(test_includes_never_reopened),
+        cmocka_unit_test(test_include_bomb),
         cmocka_unit_test(test_audit_escaping),
         cmocka_unit_test(test_deny_detail_escaped),
     };
