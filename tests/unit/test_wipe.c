@@ -124,14 +124,21 @@ static void test_verify_wipes_der(void **state)
     struct dlg_verdict v;
     struct dlg_request req = { .user = "ci-deploy", .service = "sshd", .rhost = "10.1.2.3",
                                .now = NOW };
-    json_t *c = tl_claims(NOW);
+    json_t *c;
     unsigned char *raw;
     size_t rawlen;
     char *tk;
 
     (void)state;
-    if (!WIPE_TEST_ACTIVE)
-        skip();
+    if (!WIPE_TEST_ACTIVE) {
+        /* ASan's allocator: our free() would bypass it; the plain build
+         * runs this check */
+        print_message("# not checked under ASan\n");
+        tl_rmtree(dir);
+        free(dir);
+        return;
+    }
+    c = tl_claims(NOW);
     pub = tl_write_pub(dir, "ec", tl_key("p256"));
     assert_true(asprintf(&text,
         "version = 1;\nhost = { name = \"web01\"; };\n"
@@ -175,8 +182,10 @@ static void test_sign_wipes_buffers(void **state)
     size_t k;
 
     (void)state;
-    if (!WIPE_TEST_ACTIVE)
-        skip();
+    if (!WIPE_TEST_ACTIVE) {
+        print_message("# not checked under ASan\n");
+        return;
+    }
     for (k = 0; k < 2; k++) {
         json_t *c = tl_claims(NOW);
         char err[256], *tk, *tk2;
