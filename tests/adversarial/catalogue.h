@@ -38,7 +38,8 @@
     "    max_lifetime = 900; approvals = 0; },\n" \
     "  { name = \"support-bot\"; uid = 62002; principals = [\"*\"]; services = [\"sudo\", \"sshd\"];\n" \
     "    runas = [\"alice\", \"bob\"]; approvals = 1; },\n" \
-    "  { name = \"gone-bot\"; uid = 62003; principals = [\"*\"]; services = [\"sshd\"]; }\n" \
+    "  { name = \"gone-bot\"; uid = 62003; principals = [\"*\"]; services = [\"sshd\"]; },\n" \
+    "  { name = \"sudo-bot\"; uid = 62004; principals = [\"*\"]; services = [\"sudo\"]; }\n" \
     ");\n" \
     "groups = ( { name = \"deployers\"; gid = 62100; } );\n" \
     "audit = { syslog = false; };\n" \
@@ -50,8 +51,9 @@
 #define ADV_ISSUED_BEFORE 1799999000LL
 
 /* Requests: 0 sshd as ci-deploy from 10.1.2.3; 1 sudo as support-bot to
- * alice; 2 sshd as support-bot from 2001:db8::1; 3 sshd as gone-bot. */
-#define ADV_NREQ 4
+ * alice; 2 sshd as support-bot from 2001:db8::1; 3 sshd as gone-bot; 4 sudo
+ * as sudo-bot (no runas list of its own) to root. */
+#define ADV_NREQ 5
 
 struct adv_case {
     const char *name;
@@ -189,17 +191,18 @@ static const struct adv_case adv_cases[] = {
     {"claims_not_object", "ed", "EdDSA", H_ED, "[1,2,3]", 0, DLG_MALFORMED},
 
     /* --- look-alike, control-character and NUL-bearing names (a look-alike
-     * names no configured actor: unknown_actor comes before actor_mismatch) */
+     * names no configured actor: unknown_actor comes before actor_mismatch;
+     * a name outside the grammar of DESIGN.md §2 "Names" is malformed) */
     {"actor_cyrillic_es", "ed", "EdDSA", H_ED,
-     "{\"iss\":\"corp\",\"sub\":\"alice\",\"act\":{\"sub\":\"\\u0441i-deploy\"},\"aud\":\"web01\",\"svc\":[\"sshd\"],\"iat\":@NOW@,\"exp\":@EXP@,\"jti\":\"a\"}", 0, DLG_UNKNOWN_ACTOR},
+     "{\"iss\":\"corp\",\"sub\":\"alice\",\"act\":{\"sub\":\"\\u0441i-deploy\"},\"aud\":\"web01\",\"svc\":[\"sshd\"],\"iat\":@NOW@,\"exp\":@EXP@,\"jti\":\"a\"}", 0, DLG_MALFORMED},
     {"actor_nb_hyphen", "ed", "EdDSA", H_ED,
-     "{\"iss\":\"corp\",\"sub\":\"alice\",\"act\":{\"sub\":\"ci\\u2011deploy\"},\"aud\":\"web01\",\"svc\":[\"sshd\"],\"iat\":@NOW@,\"exp\":@EXP@,\"jti\":\"a\"}", 0, DLG_UNKNOWN_ACTOR},
+     "{\"iss\":\"corp\",\"sub\":\"alice\",\"act\":{\"sub\":\"ci\\u2011deploy\"},\"aud\":\"web01\",\"svc\":[\"sshd\"],\"iat\":@NOW@,\"exp\":@EXP@,\"jti\":\"a\"}", 0, DLG_MALFORMED},
     {"actor_fullwidth", "ed", "EdDSA", H_ED,
-     "{\"iss\":\"corp\",\"sub\":\"alice\",\"act\":{\"sub\":\"\\uff43i-deploy\"},\"aud\":\"web01\",\"svc\":[\"sshd\"],\"iat\":@NOW@,\"exp\":@EXP@,\"jti\":\"a\"}", 0, DLG_UNKNOWN_ACTOR},
+     "{\"iss\":\"corp\",\"sub\":\"alice\",\"act\":{\"sub\":\"\\uff43i-deploy\"},\"aud\":\"web01\",\"svc\":[\"sshd\"],\"iat\":@NOW@,\"exp\":@EXP@,\"jti\":\"a\"}", 0, DLG_MALFORMED},
     {"actor_upper", "ed", "EdDSA", H_ED,
      "{\"iss\":\"corp\",\"sub\":\"alice\",\"act\":{\"sub\":\"CI-deploy\"},\"aud\":\"web01\",\"svc\":[\"sshd\"],\"iat\":@NOW@,\"exp\":@EXP@,\"jti\":\"a\"}", 0, DLG_UNKNOWN_ACTOR},
     {"actor_trailing_space", "ed", "EdDSA", H_ED,
-     "{\"iss\":\"corp\",\"sub\":\"alice\",\"act\":{\"sub\":\"ci-deploy \"},\"aud\":\"web01\",\"svc\":[\"sshd\"],\"iat\":@NOW@,\"exp\":@EXP@,\"jti\":\"a\"}", 0, DLG_UNKNOWN_ACTOR},
+     "{\"iss\":\"corp\",\"sub\":\"alice\",\"act\":{\"sub\":\"ci-deploy \"},\"aud\":\"web01\",\"svc\":[\"sshd\"],\"iat\":@NOW@,\"exp\":@EXP@,\"jti\":\"a\"}", 0, DLG_MALFORMED},
     {"actor_newline", "ed", "EdDSA", H_ED,
      "{\"iss\":\"corp\",\"sub\":\"alice\",\"act\":{\"sub\":\"ci-deploy\\nevent=admit\"},\"aud\":\"web01\",\"svc\":[\"sshd\"],\"iat\":@NOW@,\"exp\":@EXP@,\"jti\":\"a\"}", 0, DLG_MALFORMED},
     {"sub_escape_seq", "ed", "EdDSA", H_ED,
@@ -268,6 +271,34 @@ static const struct adv_case adv_cases[] = {
      "{\"iss\":\"old\",\"sub\":\"alice\",\"act\":{\"sub\":\"ci-deploy\"},\"aud\":\"web01\",\"svc\":[\"sshd\"],\"iat\":@NOW@,\"exp\":@EXP@,\"jti\":\"a\"}", 0, DLG_REVOKED_KEY},
     {"revoked_before", "ed", "EdDSA", H_ED,
      "{\"iss\":\"corp\",\"sub\":\"alice\",\"act\":{\"sub\":\"support-bot\"},\"aud\":\"web01\",\"svc\":[\"sshd\"],\"iat\":@NOW-1100@,\"exp\":@EXP@,\"jti\":\"a\",\"apv\":[\"carol\"]}", 2, DLG_REVOKED_BEFORE},
+
+    /* --- issue 11: runas widening, names, time extremes ------------------ */
+    /* a personal key of alice (principals ["alice"]) minting runas root for
+     * an actor without a runas list: was admitted through sudo as root */
+    {"runas_personal_key_root", "ed", "EdDSA", "{\"alg\":\"EdDSA\",\"typ\":\"JWT\",\"kid\":\"a1\"}",
+     "{\"iss\":\"alice\",\"sub\":\"alice\",\"act\":{\"sub\":\"sudo-bot\"},\"aud\":\"web01\",\"svc\":[\"sudo\"],\"iat\":@NOW@,\"exp\":@EXP@,\"jti\":\"a\",\"runas\":[\"root\"]}", 4, DLG_RUNAS_NOT_ALLOWED},
+    /* an actor without runas: only the ticket's sub, whatever the ticket lists */
+    {"runas_actor_default_sub", "ed", "EdDSA", H_ED,
+     "{\"iss\":\"corp\",\"sub\":\"alice\",\"act\":{\"sub\":\"sudo-bot\"},\"aud\":\"web01\",\"svc\":[\"sudo\"],\"iat\":@NOW@,\"exp\":@EXP@,\"jti\":\"a\",\"runas\":[\"root\"]}", 4, DLG_RUNAS_NOT_ALLOWED},
+    {"runas_wildcard", "ed", "EdDSA", H_ED,
+     "{\"iss\":\"corp\",\"sub\":\"alice\",\"act\":{\"sub\":\"sudo-bot\"},\"aud\":\"web01\",\"svc\":[\"sudo\"],\"iat\":@NOW@,\"exp\":@EXP@,\"jti\":\"a\",\"runas\":[\"*\"]}", 4, DLG_MALFORMED},
+    /* a sub the host could never revoke: was admitted through "*" */
+    {"sub_with_space", "ed", "EdDSA", H_ED,
+     "{\"iss\":\"corp\",\"sub\":\"evil admin\",\"act\":{\"sub\":\"support-bot\"},\"aud\":\"web01\",\"svc\":[\"sshd\"],\"iat\":@NOW@,\"exp\":@EXP@,\"jti\":\"a\",\"apv\":[\"carol\"]}", 2, DLG_MALFORMED},
+    {"sub_with_quote", "ed", "EdDSA", H_ED,
+     "{\"iss\":\"corp\",\"sub\":\"a\\\"b\",\"act\":{\"sub\":\"support-bot\"},\"aud\":\"web01\",\"svc\":[\"sshd\"],\"iat\":@NOW@,\"exp\":@EXP@,\"jti\":\"a\",\"apv\":[\"carol\"]}", 2, DLG_MALFORMED},
+    {"sub_leading_dash", "ed", "EdDSA", H_ED,
+     "{\"iss\":\"corp\",\"sub\":\"-alice\",\"act\":{\"sub\":\"support-bot\"},\"aud\":\"web01\",\"svc\":[\"sshd\"],\"iat\":@NOW@,\"exp\":@EXP@,\"jti\":\"a\",\"apv\":[\"carol\"]}", 2, DLG_MALFORMED},
+    {"apv_colon", "ed", "EdDSA", H_ED,
+     "{\"iss\":\"corp\",\"sub\":\"alice\",\"act\":{\"sub\":\"support-bot\"},\"aud\":\"web01\",\"svc\":[\"sshd\"],\"iat\":@NOW@,\"exp\":@EXP@,\"jti\":\"a\",\"apv\":[\"c:d\"]}", 2, DLG_MALFORMED},
+    {"kid_outside_jti_grammar", "ed", "EdDSA", "{\"alg\":\"EdDSA\",\"typ\":\"dlg+jwt\",\"kid\":\"e@d\"}", C_OK, 0, DLG_MALFORMED},
+    /* unverified iss with a line separator and NEL: refused, and escaped in
+     * every log (tests/unit/test_hardening.c) */
+    {"iss_line_separator", "ed", "EdDSA", H_ED,
+     "{\"iss\":\"corp\\u2028event=admit\\u0085\",\"sub\":\"alice\",\"act\":{\"sub\":\"ci-deploy\"},\"aud\":\"web01\",\"svc\":[\"sshd\"],\"iat\":@NOW@,\"exp\":@EXP@,\"jti\":\"a\"}", 0, DLG_UNKNOWN_ISSUER},
+    {"time_exp_int64_max", "ed", "EdDSA", H_ED, C_CI("\"iat\":@NOW@,\"exp\":9223372036854775807"), 0, DLG_MALFORMED},
+    {"time_iat_int64_min", "ed", "EdDSA", H_ED, C_CI("\"iat\":-9223372036854775808,\"exp\":@EXP@"), 0, DLG_MALFORMED},
+    {"time_nbf_int64_max", "ed", "EdDSA", H_ED, C_CI("\"iat\":@NOW@,\"exp\":@EXP@,\"nbf\":9223372036854775807"), 0, DLG_MALFORMED},
 
     /* --- framing: raw texts (header field = the whole ticket; @OK@ = ok_eddsa) */
     {"raw_empty", "ed", "raw", "", NULL, 0, DLG_NO_TICKET},
