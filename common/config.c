@@ -10,6 +10,7 @@
  * relative paths and trust-check each included file; after parsing we make
  * sure libconfig read exactly those files and that none changed meanwhile. */
 #include "config.h"
+#include "compiled.h"
 
 #include <errno.h>
 #include <libconfig.h>
@@ -219,6 +220,10 @@ void dlg_config_free(struct dlg_config *cfg)
 {
     if (cfg == NULL)
         return;
+    if (cfg->compiled != NULL) {
+        dlg_compiled_release(cfg);     /* made by compiled_read.c */
+        return;
+    }
     free(cfg->path);
     free(cfg->host_name);
     dlg_strv_free(&cfg->host_aliases);
