@@ -74,6 +74,7 @@ inside() {
         check "postinst made /var/lib/delegate/.once 0700 (tmpfiles)" \
             sh -c '[ "$(stat -c "%a %U" /var/lib/delegate/.once)" = "700 root" ]'
     fi
+    check "postinst without a config writes no compiled form" test ! -e /run/delegate/policy.bin
     check "bash completion file parses and registers delegatectl" \
         bash -c '. /usr/share/bash-completion/completions/delegatectl && complete -p delegatectl >/dev/null'
 
