@@ -15,9 +15,15 @@
  *
  * Strings are u32 offsets into a string pool section whose last byte is NUL
  * (so every offset below the pool's length names a NUL-terminated string);
- * lists are {first, count} ranges of a section of u32 string offsets.  The
- * revoked ticket ids have their own table and pool, so that a reader that
- * does not need them (NSS) neither checksums nor touches them.
+ * lists are {first, count} ranges of a section of u32 string offsets.
+ *
+ * Revoked ticket ids are kept as a sorted table of 64-bit hashes
+ * (dlg_cpl_id_hash), 8 bytes an id instead of the id and its until: 10,000
+ * ids cost 80 KB to checksum, and a lookup is a binary search in the map.  A
+ * hash collision can only make a ticket look revoked (a false denial, odds
+ * about n / 2^64), never make a revoked one look valid.  `until` (needed only
+ * by `prune`, which reads the text) is not kept.  A reader that does not need
+ * them (NSS) neither checksums nor touches the table.
  *
  * Freshness: the file records every source file's identity (dev, inode,
  * size, mtime and ctime in ns) and the wall-clock time at which the writer
@@ -64,9 +70,8 @@ enum dlg_cpl_section_id {
     DLG_CPL_SEC_CIDRS,          /* struct dlg_cpl_cidr */
     DLG_CPL_SEC_GROUPS,         /* struct dlg_cpl_group, sorted by name */
     DLG_CPL_SEC_GROUPS_BY_GID,  /* u32 index into GROUPS, sorted by gid */
-    DLG_CPL_SEC_REVOKED,        /* struct dlg_cpl_revoked, sorted by id (strcmp) */
-    DLG_CPL_SEC_REVSTRINGS,     /* char pool of the revoked ids, last byte NUL */
-    DLG_CPL_NSECTIONS = DLG_CPL_SEC_REVSTRINGS
+    DLG_CPL_SEC_REVOKED,        /* u64 dlg_cpl_id_hash of each revoked ticket id, ascending */
+    DLG_CPL_NSECTIONS = DLG_CPL_SEC_REVOKED
 };
 
 #define DLG_CPL_NONE UINT32_MAX /* a string reference to NULL */
@@ -152,16 +157,13 @@ struct dlg_cpl_group {
     struct dlg_cpl_list members;
 };
 
-struct dlg_cpl_revoked {
-    uint32_t id, pad;           /* id: offset into REVSTRINGS */
-    int64_t until;
-};
 
 /* ---- reader (compiled_read.c, libc only) ------------------------------- */
 
 /* What to materialize: NSS needs neither the revoked ticket ids nor the
  * issuers; PAM and verify need everything. */
-#define DLG_CPL_NO_TICKETS 1u   /* skip (and do not checksum) the revoked ids */
+#define DLG_CPL_NO_TICKETS 1u   /* skip (and do not checksum) the revoked ids:
+                                   every id then reads as not revoked */
 
 /* Parse and check a compiled form held in memory (no freshness check):
  * every offset, length, count, index and string reference is checked, every
@@ -185,6 +187,13 @@ struct dlg_config *dlg_compiled_load(const char *cpath, const char *config_path,
 
 /* Called by dlg_config_free for a config made by the reader. */
 void dlg_compiled_release(struct dlg_config *cfg);
+
+/* Revocation of a ticket id in a config made by the reader (called by
+ * dlg_config_ticket_revoked: such a config has nrevoked_tickets == 0 and
+ * answers revoked ids only through that function). */
+bool dlg_compiled_ticket_revoked(const struct dlg_config *cfg, const char *jti);
+uint64_t dlg_cpl_id_hash(const char *id);
+size_t dlg_compiled_nrevoked(const struct dlg_config *cfg);
 
 /* The hash the format uses (64-bit, 4 lanes; not cryptographic: it catches
  * corruption, the file's owner and mode keep others from writing it). */

@@ -20,6 +20,8 @@ struct dlg_cpl_hold {
     void *map;                  /* NULL for dlg_compiled_parse on a caller's buffer */
     size_t maplen;
     void *arena;
+    const unsigned char *rev;   /* REVOKED: nrev u64 hashes, ascending */
+    size_t nrev;
 };
 
 /* ---- hash -------------------------------------------------------------- */
@@ -40,27 +42,38 @@ static inline uint64_t rd64(const unsigned char *p)
     return v;
 }
 
-static inline uint64_t h_round(uint64_t acc, uint64_t w)
+/* One multiply per 8-byte word, eight independent lanes (so the multiplies
+ * overlap): each step (acc ^ w) * odd, rotated, is a bijection of acc for a
+ * given w and of w for a given acc, so any change of one word changes its
+ * lane's final value, and so the sum of the lanes; the final steps mix. */
+static inline uint64_t h_step(uint64_t acc, uint64_t w)
 {
-    return rotl64(acc + w * H_P2, 31) * H_P1;
+    return rotl64((acc ^ w) * H_P1, 29);
 }
 
 uint64_t dlg_cpl_hash(const void *data, size_t len)
 {
     const unsigned char *p = data, *end = p + len;
-    uint64_t v1 = H_P1 + H_P2, v2 = H_P2, v3 = 0, v4 = (uint64_t)0 - H_P1, h;
+    uint64_t v0 = H_P1, v1 = H_P2, v2 = H_P3, v3 = H_P1 + H_P2, v4 = H_P2 + H_P3,
+             v5 = H_P1 ^ H_P3, v6 = (uint64_t)len, v7 = ~H_P2;
+    uint64_t h = (uint64_t)len * H_P3;
 
-    while (end - p >= 32) {
-        v1 = h_round(v1, rd64(p));
-        v2 = h_round(v2, rd64(p + 8));
-        v3 = h_round(v3, rd64(p + 16));
-        v4 = h_round(v4, rd64(p + 24));
-        p += 32;
+    while (end - p >= 64) {
+        v0 = h_step(v0, rd64(p));
+        v1 = h_step(v1, rd64(p + 8));
+        v2 = h_step(v2, rd64(p + 16));
+        v3 = h_step(v3, rd64(p + 24));
+        v4 = h_step(v4, rd64(p + 32));
+        v5 = h_step(v5, rd64(p + 40));
+        v6 = h_step(v6, rd64(p + 48));
+        v7 = h_step(v7, rd64(p + 56));
+        p += 64;
     }
-    h = rotl64(v1, 1) + rotl64(v2, 7) + rotl64(v3, 12) + rotl64(v4, 18) + (uint64_t)len;
+    h += rotl64(v0 * H_P2, 1) + rotl64(v1 * H_P2, 8) + rotl64(v2 * H_P2, 15) +
+         rotl64(v3 * H_P2, 22) + rotl64(v4 * H_P2, 29) + rotl64(v5 * H_P2, 36) +
+         rotl64(v6 * H_P2, 43) + rotl64(v7 * H_P2, 50);
     while (end - p >= 8) {
-        h ^= h_round(0, rd64(p));
-        h = rotl64(h, 27) * H_P1 + H_P3;
+        h = h_step(h ^ rd64(p), H_P2) + H_P3;
         p += 8;
     }
     while (p < end) {
@@ -102,8 +115,7 @@ static const uint32_t record_sizes[DLG_CPL_NSECTIONS + 1] = {
     [DLG_CPL_SEC_CIDRS] = sizeof(struct dlg_cpl_cidr),
     [DLG_CPL_SEC_GROUPS] = sizeof(struct dlg_cpl_group),
     [DLG_CPL_SEC_GROUPS_BY_GID] = sizeof(uint32_t),
-    [DLG_CPL_SEC_REVOKED] = sizeof(struct dlg_cpl_revoked),
-    [DLG_CPL_SEC_REVSTRINGS] = 1,
+    [DLG_CPL_SEC_REVOKED] = sizeof(uint64_t),
 };
 
 struct rd {
@@ -113,8 +125,6 @@ struct rd {
     size_t cnt[DLG_CPL_NSECTIONS + 1];
     const char *str;            /* STRINGS */
     size_t nstr;
-    const char *rstr;           /* REVSTRINGS */
-    size_t nrstr;
     const uint32_t *lists;      /* may be unaligned-safe: sections are 8-aligned */
     size_t nlists;
     size_t lists_used;          /* every list owns its range: sum <= nlists */
@@ -137,6 +147,7 @@ static void *carve(struct rd *r, size_t n, size_t size)
     if (off > r->arena_len || bytes > r->arena_len - off)
         return NULL;            /* cannot happen: the arena was sized first */
     r->arena_off = off + bytes;
+    memset(r->arena + off, 0, bytes);
     return r->arena + off;
 }
 
@@ -213,8 +224,7 @@ static int check_sections(struct rd *r, const struct dlg_cpl_header *h, unsigned
         if (s.count > (r->len - s.offset) / s.record_size)
             FAIL("section %u: runs past the end of the file", id);
         size_t bytes = (size_t)s.count * s.record_size;
-        bool skip = (flags & DLG_CPL_NO_TICKETS) &&
-                    (id == DLG_CPL_SEC_REVOKED || id == DLG_CPL_SEC_REVSTRINGS);
+        bool skip = (flags & DLG_CPL_NO_TICKETS) && id == DLG_CPL_SEC_REVOKED;
         if (!skip && dlg_cpl_hash(r->base + s.offset, bytes) != s.hash)
             FAIL("section %u: checksum mismatch", id);
         r->sec[id] = r->base + s.offset;
@@ -222,16 +232,10 @@ static int check_sections(struct rd *r, const struct dlg_cpl_header *h, unsigned
     }
     if (r->cnt[DLG_CPL_SEC_STRINGS] == 0 || r->sec[DLG_CPL_SEC_STRINGS][r->cnt[DLG_CPL_SEC_STRINGS] - 1] != '\0')
         FAIL("string pool not terminated");
-    if (!(flags & DLG_CPL_NO_TICKETS) &&
-        (r->cnt[DLG_CPL_SEC_REVSTRINGS] == 0 ||
-         r->sec[DLG_CPL_SEC_REVSTRINGS][r->cnt[DLG_CPL_SEC_REVSTRINGS] - 1] != '\0'))
-        FAIL("revoked id pool not terminated");
     if (r->cnt[DLG_CPL_SEC_GLOBAL] != 1)
         FAIL("no global record");
     r->str = (const char *)r->sec[DLG_CPL_SEC_STRINGS];
     r->nstr = r->cnt[DLG_CPL_SEC_STRINGS];
-    r->rstr = (const char *)r->sec[DLG_CPL_SEC_REVSTRINGS];
-    r->nrstr = r->cnt[DLG_CPL_SEC_REVSTRINGS];
     r->lists = (const uint32_t *)(const void *)r->sec[DLG_CPL_SEC_LISTS];
     r->nlists = r->cnt[DLG_CPL_SEC_LISTS];
     return 0;
@@ -244,7 +248,6 @@ static size_t arena_size(const struct rd *r, unsigned flags)
     size_t n = 0;
 #define ADD(count, size) n += ((count) * (size) + 7) & ~(size_t)7
     ADD(r->nlists + 1, sizeof(char *));                    /* every list, once */
-    ADD(r->cnt[DLG_CPL_SEC_LISTS] + 64, 8);                /* per-list alignment slack */
     ADD(r->cnt[DLG_CPL_SEC_ISSUERS], sizeof(struct dlg_issuer));
     ADD(r->cnt[DLG_CPL_SEC_KEYS], sizeof(struct dlg_key));
     ADD(r->cnt[DLG_CPL_SEC_ACTORS], sizeof(struct dlg_actor));
@@ -253,8 +256,7 @@ static size_t arena_size(const struct rd *r, unsigned flags)
     ADD(r->cnt[DLG_CPL_SEC_GROUPS], sizeof(struct dlg_group));
     ADD(r->cnt[DLG_CPL_SEC_GROUPS], sizeof(struct dlg_group *));
     ADD(r->cnt[DLG_CPL_SEC_SOURCES], sizeof(struct dlg_file_id));
-    if (!(flags & DLG_CPL_NO_TICKETS))
-        ADD(r->cnt[DLG_CPL_SEC_REVOKED], sizeof(struct dlg_revoked_ticket));
+    (void)flags;
 #undef ADD
     return n + 64;
 }
@@ -464,24 +466,61 @@ static int load_groups(struct rd *r, struct dlg_config *cfg)
     return 0;
 }
 
-/* The ids are bounds-checked one by one; their order (the binary search's
- * premise) is the writer's, covered by the section hash: checking it here
- * would cost a string compare per id on every load. */
-static int load_revoked(struct rd *r, struct dlg_config *cfg)
+static uint64_t rd_u64(const unsigned char *p)
+{
+    uint64_t v;
+    memcpy(&v, p, sizeof(v));
+    return v;
+}
+
+/* The table is sorted (the binary search's premise): checked here, one
+ * compare an id. */
+static int load_revoked(struct rd *r, struct dlg_cpl_hold *hold)
 {
     size_t n = r->cnt[DLG_CPL_SEC_REVOKED];
+    const unsigned char *p = r->sec[DLG_CPL_SEC_REVOKED];
 
-    cfg->revoked_tickets = carve(r, n, sizeof(*cfg->revoked_tickets));
-    for (size_t i = 0; i < n; i++) {
-        struct dlg_cpl_revoked s;
-        memcpy(&s, r->sec[DLG_CPL_SEC_REVOKED] + i * sizeof(s), sizeof(s));
-        if (s.id >= r->nrstr)
-            FAIL("revoked id offset out of range");
-        cfg->revoked_tickets[i].id = (char *)(uintptr_t)(r->rstr + s.id);
-        cfg->revoked_tickets[i].until = s.until;
-    }
-    cfg->nrevoked_tickets = n;
+    for (size_t i = 1; i < n; i++)
+        if (rd_u64(p + (i - 1) * 8) > rd_u64(p + i * 8))
+            FAIL("revoked ids not sorted");
+    hold->rev = p;
+    hold->nrev = n;
     return 0;
+}
+
+uint64_t dlg_cpl_id_hash(const char *id)
+{
+    return dlg_cpl_hash(id, strlen(id));
+}
+
+bool dlg_compiled_ticket_revoked(const struct dlg_config *cfg, const char *jti)
+{
+    const struct dlg_cpl_hold *hold;
+    uint64_t h;
+    size_t lo = 0, hi;
+
+    if (cfg == NULL || jti == NULL || cfg->compiled == NULL)
+        return false;
+    hold = cfg->compiled;
+    h = dlg_cpl_id_hash(jti);
+    hi = hold->nrev;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        uint64_t v = rd_u64(hold->rev + mid * 8);
+        if (v == h)
+            return true;
+        if (v < h)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return false;
+}
+
+size_t dlg_compiled_nrevoked(const struct dlg_config *cfg)
+{
+    return cfg != NULL && cfg->compiled != NULL ? ((const struct dlg_cpl_hold *)cfg->compiled)->nrev
+                                                : 0;
 }
 
 struct dlg_config *dlg_compiled_parse(const void *buf, size_t len, unsigned flags,
@@ -528,7 +567,7 @@ struct dlg_config *dlg_compiled_parse(const void *buf, size_t len, unsigned flag
     cfg = calloc(1, sizeof(*cfg));
     hold = calloc(1, sizeof(*hold));
     r->arena_len = arena_size(r, flags);
-    r->arena = calloc(1, r->arena_len);
+    r->arena = malloc(r->arena_len);
     if (cfg == NULL || hold == NULL || r->arena == NULL) {
         why_set(why, whylen, "out of memory");
         goto fail;
@@ -537,7 +576,7 @@ struct dlg_config *dlg_compiled_parse(const void *buf, size_t len, unsigned flag
     cfg->compiled = hold;
     if (load_global(r, cfg) != 0 || load_sources(r, cfg) != 0 || load_issuers(r, cfg) != 0 ||
         load_actors(r, cfg) != 0 || load_groups(r, cfg) != 0 ||
-        (!(flags & DLG_CPL_NO_TICKETS) && load_revoked(r, cfg) != 0))
+        (!(flags & DLG_CPL_NO_TICKETS) && load_revoked(r, hold) != 0))
         goto fail;
     if (compiled_at_ns != NULL)
         *compiled_at_ns = h.compiled_at_ns;

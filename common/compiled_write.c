@@ -214,15 +214,22 @@ static void ser_groups(struct wr *w, const struct dlg_config *cfg)
     }
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
 static void ser_revoked(struct wr *w, const struct dlg_config *cfg)
 {
+    struct buf *b = &w->sec[DLG_CPL_SEC_REVOKED];
+
     for (size_t i = 0; i < cfg->nrevoked_tickets; i++) {
-        struct dlg_cpl_revoked s;
-        memset(&s, 0, sizeof(s));
-        s.id = pool_str(&w->sec[DLG_CPL_SEC_REVSTRINGS], cfg->revoked_tickets[i].id);
-        s.until = cfg->revoked_tickets[i].until;
-        buf_add(&w->sec[DLG_CPL_SEC_REVOKED], &s, sizeof(s));
+        uint64_t h = dlg_cpl_id_hash(cfg->revoked_tickets[i].id);
+        buf_add(b, &h, sizeof(h));
     }
+    if (!b->oom && b->n > 0)
+        qsort(b->p, b->n / sizeof(uint64_t), sizeof(uint64_t), cmp_u64);
 }
 
 /* The whole file in memory; *out is malloc'd. */
@@ -243,7 +250,6 @@ static int serialize(const struct dlg_config *cfg, int64_t at, unsigned char **o
     ser_revoked(&w, cfg);
     /* Terminated pools even when empty. */
     buf_add(&w.sec[DLG_CPL_SEC_STRINGS], "", 1);
-    buf_add(&w.sec[DLG_CPL_SEC_REVSTRINGS], "", 1);
 
     memset(&h, 0, sizeof(h));
     memcpy(h.magic, DLG_CPL_MAGIC, sizeof(h.magic));
@@ -260,7 +266,6 @@ static int serialize(const struct dlg_config *cfg, int64_t at, unsigned char **o
             goto out;
         off = (off + 7) & ~(size_t)7;
         tab[id - 1].id = (uint32_t)id;
-        tab[id - 1].record_size = (id == DLG_CPL_SEC_STRINGS || id == DLG_CPL_SEC_REVSTRINGS) ? 1 : 0;
         tab[id - 1].offset = off;
         tab[id - 1].hash = dlg_cpl_hash(b->p, b->n);
         off += b->n;
@@ -276,7 +281,7 @@ static int serialize(const struct dlg_config *cfg, int64_t at, unsigned char **o
         [DLG_CPL_SEC_CIDRS] = sizeof(struct dlg_cpl_cidr),
         [DLG_CPL_SEC_GROUPS] = sizeof(struct dlg_cpl_group),
         [DLG_CPL_SEC_GROUPS_BY_GID] = sizeof(uint32_t),
-        [DLG_CPL_SEC_REVOKED] = sizeof(struct dlg_cpl_revoked), [DLG_CPL_SEC_REVSTRINGS] = 1,
+        [DLG_CPL_SEC_REVOKED] = sizeof(uint64_t),
     };
     for (int id = 1; id <= DLG_CPL_NSECTIONS; id++) {
         tab[id - 1].record_size = rs[id];

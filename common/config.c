@@ -1937,6 +1937,8 @@ const struct dlg_issuer *dlg_config_issuer(const struct dlg_config *cfg, const c
 
 bool dlg_config_ticket_revoked(const struct dlg_config *cfg, const char *jti)
 {
+    if (cfg != NULL && cfg->compiled != NULL)
+        return dlg_compiled_ticket_revoked(cfg, jti);  /* compiled.h */
     if (cfg == NULL || jti == NULL || cfg->nrevoked_tickets == 0)
         return false;
     return bsearch(jti, cfg->revoked_tickets, cfg->nrevoked_tickets,
