@@ -164,6 +164,10 @@ struct dlg_cpl_group {
  * issuers; PAM and verify need everything. */
 #define DLG_CPL_NO_TICKETS 1u   /* skip (and do not checksum) the revoked ids:
                                    every id then reads as not revoked */
+#define DLG_CPL_LAZY_ACTORS 2u  /* PAM: check every actor record but materialize
+                                   none; dlg_config_actor / _by_uid materialize
+                                   the one asked for (nactors stays 0, so no
+                                   enumeration: not for NSS) */
 
 /* Parse and check a compiled form held in memory (no freshness check):
  * every offset, length, count, index and string reference is checked, every
@@ -193,6 +197,11 @@ void dlg_compiled_release(struct dlg_config *cfg);
  * answers revoked ids only through that function). */
 bool dlg_compiled_ticket_revoked(const struct dlg_config *cfg, const char *jti);
 uint64_t dlg_cpl_id_hash(const char *id);
+/* Lazy actor lookups (DLG_CPL_LAZY_ACTORS), called by dlg_config_actor and
+ * dlg_config_actor_by_uid; the actor stays valid for the config's life. */
+bool dlg_compiled_lazy(const struct dlg_config *cfg);
+const struct dlg_actor *dlg_compiled_actor(const struct dlg_config *cfg, const char *name);
+const struct dlg_actor *dlg_compiled_actor_by_uid(const struct dlg_config *cfg, uid_t uid);
 size_t dlg_compiled_nrevoked(const struct dlg_config *cfg);
 
 /* The hash the format uses (64-bit, 4 lanes; not cryptographic: it catches

@@ -8,6 +8,7 @@
 #include "compiled.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,12 +17,26 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+struct lazy_actor {
+    struct lazy_actor *next;
+    size_t index;               /* into ACTORS */
+    struct dlg_actor a;
+    void *arena;
+};
+
 struct dlg_cpl_hold {
     void *map;                  /* NULL for dlg_compiled_parse on a caller's buffer */
     size_t maplen;
     void *arena;
     const unsigned char *rev;   /* REVOKED: nrev u64 hashes, ascending */
     size_t nrev;
+    /* DLG_CPL_LAZY_ACTORS: the sections, for lookups that materialize one
+     * actor at a time (kept in lazy, for the config's lifetime) */
+    bool lazy;
+    const unsigned char *sec[DLG_CPL_NSECTIONS + 1];
+    size_t cnt[DLG_CPL_NSECTIONS + 1];
+    pthread_mutex_t lock;
+    struct lazy_actor *cache;
 };
 
 /* ---- hash -------------------------------------------------------------- */
@@ -364,56 +379,73 @@ static int load_issuers(struct rd *r, struct dlg_config *cfg)
     return 0;
 }
 
+/* One actor record into *a (lists and sources carved from r's arena).
+ * check_overlap: count its lists against the whole LISTS section (a full
+ * load, where every list must own its range); a single lazy lookup needs no
+ * such global bound (its arena is sized for this actor alone). */
+static int load_one_actor(struct rd *r, const struct dlg_cpl_actor *s, struct dlg_actor *a)
+{
+    size_t nc = r->cnt[DLG_CPL_SEC_CIDRS];
+
+    if (get_mstr(r, s->name, false, &a->name) != 0 ||
+        get_mstr(r, s->comment, false, &a->comment) != 0 ||
+        get_mstr(r, s->home, false, &a->home) != 0 ||
+        get_mstr(r, s->shell, false, &a->shell) != 0)
+        return -1;
+    if (s->flags & ~(uint32_t)(DLG_CPL_ACTOR_HAS_SOURCES | DLG_CPL_ACTOR_HAS_RUNAS |
+                               DLG_CPL_ACTOR_REVOKED))
+        FAIL("unknown actor flags");
+    if (s->max_lifetime < 0 || s->approvals < 0)
+        FAIL("bad actor values");
+    a->uid = s->uid;
+    a->has_sources = (s->flags & DLG_CPL_ACTOR_HAS_SOURCES) != 0;
+    a->has_runas = (s->flags & DLG_CPL_ACTOR_HAS_RUNAS) != 0;
+    a->revoked = (s->flags & DLG_CPL_ACTOR_REVOKED) != 0;
+    a->max_lifetime = s->max_lifetime;
+    a->approvals = s->approvals;
+    if (get_list(r, &s->groups, &a->groups) != 0 ||
+        get_list(r, &s->principals, &a->principals) != 0 ||
+        get_list(r, &s->services, &a->services) != 0 ||
+        get_list(r, &s->runas, &a->runas) != 0)
+        return -1;
+    if (s->cidr_first > nc || s->ncidrs > nc - s->cidr_first || s->ncidrs > nc - r->cidrs_used)
+        FAIL("actor sources out of range");
+    r->cidrs_used += s->ncidrs;
+    a->sources = carve(r, s->ncidrs, sizeof(*a->sources));
+    for (uint32_t k = 0; k < s->ncidrs; k++) {
+        struct dlg_cpl_cidr cc;
+        memcpy(&cc, r->sec[DLG_CPL_SEC_CIDRS] + ((size_t)s->cidr_first + k) * sizeof(cc),
+               sizeof(cc));
+        if ((cc.family != 2 /* AF_INET */ || cc.prefix > 32) &&
+            (cc.family != 10 /* AF_INET6 */ || cc.prefix > 128))
+            FAIL("bad cidr");
+        a->sources[k].family = (int)cc.family;
+        a->sources[k].prefix = cc.prefix;
+        memcpy(a->sources[k].addr, cc.addr, sizeof(cc.addr));
+    }
+    a->nsources = s->ncidrs;
+    return 0;
+}
+
+static void actor_rec(const struct rd *r, size_t i, struct dlg_cpl_actor *s)
+{
+    memcpy(s, r->sec[DLG_CPL_SEC_ACTORS] + i * sizeof(*s), sizeof(*s));
+}
+
 static int load_actors(struct rd *r, struct dlg_config *cfg)
 {
-    size_t n = r->cnt[DLG_CPL_SEC_ACTORS], nc = r->cnt[DLG_CPL_SEC_CIDRS];
+    size_t n = r->cnt[DLG_CPL_SEC_ACTORS];
 
     if (r->cnt[DLG_CPL_SEC_ACTORS_BY_UID] != n)
         FAIL("uid index size mismatch");
     cfg->actors = carve(r, n, sizeof(*cfg->actors));
     for (size_t i = 0; i < n; i++) {
         struct dlg_cpl_actor s;
-        struct dlg_actor *a = &cfg->actors[i];
-        memcpy(&s, r->sec[DLG_CPL_SEC_ACTORS] + i * sizeof(s), sizeof(s));
-        if (get_mstr(r, s.name, false, &a->name) != 0 ||
-            get_mstr(r, s.comment, false, &a->comment) != 0 ||
-            get_mstr(r, s.home, false, &a->home) != 0 ||
-            get_mstr(r, s.shell, false, &a->shell) != 0)
+        actor_rec(r, i, &s);
+        if (load_one_actor(r, &s, &cfg->actors[i]) != 0)
             return -1;
-        if (i > 0 && strcmp(cfg->actors[i - 1].name, a->name) >= 0)
+        if (i > 0 && strcmp(cfg->actors[i - 1].name, cfg->actors[i].name) >= 0)
             FAIL("actors not sorted");
-        if (s.flags & ~(uint32_t)(DLG_CPL_ACTOR_HAS_SOURCES | DLG_CPL_ACTOR_HAS_RUNAS |
-                                  DLG_CPL_ACTOR_REVOKED))
-            FAIL("unknown actor flags");
-        if (s.max_lifetime < 0 || s.approvals < 0)
-            FAIL("bad actor values");
-        a->uid = s.uid;
-        a->has_sources = (s.flags & DLG_CPL_ACTOR_HAS_SOURCES) != 0;
-        a->has_runas = (s.flags & DLG_CPL_ACTOR_HAS_RUNAS) != 0;
-        a->revoked = (s.flags & DLG_CPL_ACTOR_REVOKED) != 0;
-        a->max_lifetime = s.max_lifetime;
-        a->approvals = s.approvals;
-        if (get_list(r, &s.groups, &a->groups) != 0 ||
-            get_list(r, &s.principals, &a->principals) != 0 ||
-            get_list(r, &s.services, &a->services) != 0 ||
-            get_list(r, &s.runas, &a->runas) != 0)
-            return -1;
-        if (s.cidr_first > nc || s.ncidrs > nc - s.cidr_first || s.ncidrs > nc - r->cidrs_used)
-            FAIL("actor sources out of range");
-        r->cidrs_used += s.ncidrs;
-        a->sources = carve(r, s.ncidrs, sizeof(*a->sources));
-        for (uint32_t k = 0; k < s.ncidrs; k++) {
-            struct dlg_cpl_cidr cc;
-            memcpy(&cc, r->sec[DLG_CPL_SEC_CIDRS] + ((size_t)s.cidr_first + k) * sizeof(cc),
-                   sizeof(cc));
-            if ((cc.family != 2 /* AF_INET */ || cc.prefix > 32) &&
-                (cc.family != 10 /* AF_INET6 */ || cc.prefix > 128))
-                FAIL("bad cidr");
-            a->sources[k].family = (int)cc.family;
-            a->sources[k].prefix = cc.prefix;
-            memcpy(a->sources[k].addr, cc.addr, sizeof(cc.addr));
-        }
-        a->nsources = s.ncidrs;
     }
     cfg->nactors = n;
     if (n > 0) {
@@ -429,6 +461,166 @@ static int load_actors(struct rd *r, struct dlg_config *cfg)
         }
     }
     return 0;
+}
+
+/* DLG_CPL_LAZY_ACTORS: every actor record checked (offsets, lists, sources,
+ * flags, the uid index) without materializing any, so that a later lookup
+ * cannot meet a bad record.  The name order, like the revoked ids', is the
+ * writer's, covered by the section's checksum. */
+static int check_actors(struct rd *r)
+{
+    size_t n = r->cnt[DLG_CPL_SEC_ACTORS], nc = r->cnt[DLG_CPL_SEC_CIDRS];
+    const struct dlg_cpl_list *ls[4];
+    struct dlg_cpl_actor s;
+    uint32_t prev_uid = 0;
+
+    if (r->cnt[DLG_CPL_SEC_ACTORS_BY_UID] != n)
+        FAIL("uid index size mismatch");
+    for (size_t i = 0; i < n; i++) {
+        actor_rec(r, i, &s);
+        if (s.name >= r->nstr || s.comment >= r->nstr || s.home >= r->nstr || s.shell >= r->nstr)
+            FAIL("actor string offset out of range");
+        if (s.flags & ~(uint32_t)(DLG_CPL_ACTOR_HAS_SOURCES | DLG_CPL_ACTOR_HAS_RUNAS |
+                                  DLG_CPL_ACTOR_REVOKED))
+            FAIL("unknown actor flags");
+        if (s.max_lifetime < 0 || s.approvals < 0)
+            FAIL("bad actor values");
+        ls[0] = &s.groups;
+        ls[1] = &s.principals;
+        ls[2] = &s.services;
+        ls[3] = &s.runas;
+        if ((size_t)ls[0]->count + ls[1]->count + ls[2]->count + ls[3]->count > r->nlists)
+            FAIL("actor lists larger than the list table");
+        for (int k = 0; k < 4; k++) {
+            if (ls[k]->count == 0)
+                continue;       /* as get_list: an empty list's first is not used */
+            if (ls[k]->first > r->nlists || ls[k]->count > r->nlists - ls[k]->first)
+                FAIL("list out of range");
+            for (uint32_t j = 0; j < ls[k]->count; j++) {
+                uint32_t so;
+                memcpy(&so, r->lists + ls[k]->first + j, sizeof(so));
+                if (so >= r->nstr)
+                    FAIL("string offset %u out of range", so);
+            }
+        }
+        if (s.cidr_first > nc || s.ncidrs > nc - s.cidr_first)
+            FAIL("actor sources out of range");
+        for (uint32_t k = 0; k < s.ncidrs; k++) {
+            struct dlg_cpl_cidr cc;
+            memcpy(&cc, r->sec[DLG_CPL_SEC_CIDRS] + ((size_t)s.cidr_first + k) * sizeof(cc),
+                   sizeof(cc));
+            if ((cc.family != 2 || cc.prefix > 32) && (cc.family != 10 || cc.prefix > 128))
+                FAIL("bad cidr");
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        uint32_t ix;
+        memcpy(&ix, r->sec[DLG_CPL_SEC_ACTORS_BY_UID] + i * sizeof(ix), sizeof(ix));
+        if (ix >= n)
+            FAIL("uid index out of range");
+        actor_rec(r, ix, &s);
+        if (i > 0 && s.uid <= prev_uid)
+            FAIL("uid index not sorted");
+        prev_uid = s.uid;
+    }
+    return 0;
+}
+
+/* The materialized actor of record index (cached), or NULL (no memory). */
+static const struct dlg_actor *lazy_get(struct dlg_cpl_hold *hold, size_t index)
+{
+    struct lazy_actor *la;
+    struct dlg_cpl_actor s;
+    struct rd rd;
+    char why[8];
+
+    pthread_mutex_lock(&hold->lock);
+    for (la = hold->cache; la != NULL; la = la->next)
+        if (la->index == index)
+            goto out;
+    memset(&rd, 0, sizeof(rd));
+    memcpy(rd.sec, hold->sec, sizeof(rd.sec));
+    memcpy(rd.cnt, hold->cnt, sizeof(rd.cnt));
+    rd.str = (const char *)rd.sec[DLG_CPL_SEC_STRINGS];
+    rd.nstr = rd.cnt[DLG_CPL_SEC_STRINGS];
+    rd.lists = (const uint32_t *)(const void *)rd.sec[DLG_CPL_SEC_LISTS];
+    rd.nlists = rd.cnt[DLG_CPL_SEC_LISTS];
+    rd.why = why;
+    rd.whylen = sizeof(why);
+    actor_rec(&rd, index, &s);
+    rd.arena_len = ((size_t)s.groups.count + s.principals.count + s.services.count +
+                    s.runas.count) * sizeof(char *) + (size_t)s.ncidrs * sizeof(struct dlg_cidr) + 64;
+    la = calloc(1, sizeof(*la));
+    rd.arena = malloc(rd.arena_len);
+    if (la == NULL || rd.arena == NULL || load_one_actor(&rd, &s, &la->a) != 0) {
+        free(rd.arena);
+        free(la);
+        la = NULL;
+        goto out;
+    }
+    la->index = index;
+    la->arena = rd.arena;
+    la->next = hold->cache;
+    hold->cache = la;
+out:
+    pthread_mutex_unlock(&hold->lock);
+    return la != NULL ? &la->a : NULL;
+}
+
+bool dlg_compiled_lazy(const struct dlg_config *cfg)
+{
+    return cfg != NULL && cfg->compiled != NULL && ((const struct dlg_cpl_hold *)cfg->compiled)->lazy;
+}
+
+const struct dlg_actor *dlg_compiled_actor(const struct dlg_config *cfg, const char *name)
+{
+    struct dlg_cpl_hold *hold;
+    size_t lo = 0, hi;
+    const char *pool;
+
+    if (!dlg_compiled_lazy(cfg) || name == NULL)
+        return NULL;
+    hold = cfg->compiled;
+    pool = (const char *)hold->sec[DLG_CPL_SEC_STRINGS];
+    hi = hold->cnt[DLG_CPL_SEC_ACTORS];
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        struct dlg_cpl_actor s;
+        memcpy(&s, hold->sec[DLG_CPL_SEC_ACTORS] + mid * sizeof(s), sizeof(s));
+        int c = strcmp(name, pool + s.name);     /* s.name checked by check_actors */
+        if (c == 0)
+            return lazy_get(hold, mid);
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return NULL;
+}
+
+const struct dlg_actor *dlg_compiled_actor_by_uid(const struct dlg_config *cfg, uid_t uid)
+{
+    struct dlg_cpl_hold *hold;
+    size_t lo = 0, hi;
+
+    if (!dlg_compiled_lazy(cfg))
+        return NULL;
+    hold = cfg->compiled;
+    hi = hold->cnt[DLG_CPL_SEC_ACTORS_BY_UID];
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        uint32_t ix;
+        struct dlg_cpl_actor s;
+        memcpy(&ix, hold->sec[DLG_CPL_SEC_ACTORS_BY_UID] + mid * sizeof(ix), sizeof(ix));
+        memcpy(&s, hold->sec[DLG_CPL_SEC_ACTORS] + (size_t)ix * sizeof(s), sizeof(s));
+        if (s.uid == uid)
+            return lazy_get(hold, ix);
+        if (uid < s.uid)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return NULL;
 }
 
 static int load_groups(struct rd *r, struct dlg_config *cfg)
@@ -573,9 +765,16 @@ struct dlg_config *dlg_compiled_parse(const void *buf, size_t len, unsigned flag
         goto fail;
     }
     hold->arena = r->arena;
+    pthread_mutex_init(&hold->lock, NULL);
+    if (flags & DLG_CPL_LAZY_ACTORS) {
+        hold->lazy = true;
+        memcpy(hold->sec, r->sec, sizeof(hold->sec));
+        memcpy(hold->cnt, r->cnt, sizeof(hold->cnt));
+    }
     cfg->compiled = hold;
     if (load_global(r, cfg) != 0 || load_sources(r, cfg) != 0 || load_issuers(r, cfg) != 0 ||
-        load_actors(r, cfg) != 0 || load_groups(r, cfg) != 0 ||
+        ((flags & DLG_CPL_LAZY_ACTORS) ? check_actors(r) : load_actors(r, cfg)) != 0 ||
+        load_groups(r, cfg) != 0 ||
         (!(flags & DLG_CPL_NO_TICKETS) && load_revoked(r, hold) != 0))
         goto fail;
     if (compiled_at_ns != NULL)
@@ -596,6 +795,13 @@ void dlg_compiled_release(struct dlg_config *cfg)
         return;
     hold = cfg->compiled;
     if (hold != NULL) {
+        while (hold->cache != NULL) {
+            struct lazy_actor *la = hold->cache;
+            hold->cache = la->next;
+            free(la->arena);
+            free(la);
+        }
+        pthread_mutex_destroy(&hold->lock);
         if (hold->map != NULL)
             munmap(hold->map, hold->maplen);
         free(hold->arena);

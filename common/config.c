@@ -1898,6 +1898,8 @@ static int key_revoked(const void *k, const void *e)
 
 const struct dlg_actor *dlg_config_actor(const struct dlg_config *cfg, const char *name)
 {
+    if (dlg_compiled_lazy(cfg))
+        return dlg_compiled_actor(cfg, name);      /* compiled.h */
     if (cfg == NULL || name == NULL || cfg->nactors == 0)
         return NULL;
     return bsearch(name, cfg->actors, cfg->nactors, sizeof(*cfg->actors), key_actor_name);
@@ -1905,6 +1907,8 @@ const struct dlg_actor *dlg_config_actor(const struct dlg_config *cfg, const cha
 
 const struct dlg_actor *dlg_config_actor_by_uid(const struct dlg_config *cfg, uid_t uid)
 {
+    if (dlg_compiled_lazy(cfg))
+        return dlg_compiled_actor_by_uid(cfg, uid); /* compiled.h */
     if (cfg == NULL || cfg->actors_by_uid == NULL)
         return NULL;
     struct dlg_actor *const *p = bsearch(&uid, cfg->actors_by_uid, cfg->nactors,

@@ -76,7 +76,8 @@ static struct dlg_config *load_config(const char *path, const char *cpath, struc
     char why[256];
 
     if (cpath != NULL) {
-        cfg = dlg_compiled_load(cpath, path, 0, why, sizeof(why));
+        /* a transaction needs one actor: materialize only that one */
+        cfg = dlg_compiled_load(cpath, path, DLG_CPL_LAZY_ACTORS, why, sizeof(why));
         if (cfg != NULL)
             return cfg;
     }

@@ -73,6 +73,8 @@ static void dump_strv(struct sb *b, const char *what, const struct dlg_strv *sv)
     sb_printf(b, "]\n");
 }
 
+static void dump_actor(struct sb *bp, const struct dlg_actor *a);
+
 /* Every field a reader uses, as text. */
 static char *dump(const struct dlg_config *c, bool tickets)
 {
@@ -93,22 +95,8 @@ static char *dump(const struct dlg_config *c, bool tickets)
             sb_printf(&b, " key %s %s %s:%d\n", ns(is->keys[k].kid), is->keys[k].file,
                       ns(is->keys[k].src_file), is->keys[k].line);
     }
-    for (size_t i = 0; i < c->nactors; i++) {
-        const struct dlg_actor *a = &c->actors[i];
-        sb_printf(&b, "actor %s %u [%s] %s %s src=%d run=%d life=%" PRId64 " appr=%d rev=%d\n",
-                  a->name, a->uid, a->comment, a->home, a->shell, a->has_sources, a->has_runas,
-                  a->max_lifetime, a->approvals, a->revoked);
-        dump_strv(&b, " groups", &a->groups);
-        dump_strv(&b, " princ", &a->principals);
-        dump_strv(&b, " svc", &a->services);
-        dump_strv(&b, " runas", &a->runas);
-        for (size_t k = 0; k < a->nsources; k++) {
-            sb_printf(&b, " cidr %d/%u ", a->sources[k].family, a->sources[k].prefix);
-            for (size_t j = 0; j < 16; j++)
-                sb_printf(&b, "%02x", a->sources[k].addr[j]);
-            sb_printf(&b, "\n");
-        }
-    }
+    for (size_t i = 0; i < c->nactors; i++)
+        dump_actor(&b, &c->actors[i]);
     for (size_t i = 0; i < c->nactors; i++)
         sb_printf(&b, "by-uid %u %s\n", c->actors_by_uid[i]->uid, c->actors_by_uid[i]->name);
     for (size_t i = 0; i < c->ngroups; i++) {
@@ -127,6 +115,57 @@ static char *dump(const struct dlg_config *c, bool tickets)
         sb_printf(&b, "file %s %ju %ju %jd\n", c->files[i].path, (uintmax_t)c->files[i].dev,
                   (uintmax_t)c->files[i].ino, (intmax_t)c->files[i].size);
     return b.p;
+}
+
+static void dump_actor(struct sb *bp, const struct dlg_actor *a)
+{
+    struct sb b = *bp;
+    {
+        sb_printf(&b, "actor %s %u [%s] %s %s src=%d run=%d life=%" PRId64 " appr=%d rev=%d\n",
+                  a->name, a->uid, a->comment, a->home, a->shell, a->has_sources, a->has_runas,
+                  a->max_lifetime, a->approvals, a->revoked);
+        dump_strv(&b, " groups", &a->groups);
+        dump_strv(&b, " princ", &a->principals);
+        dump_strv(&b, " svc", &a->services);
+        dump_strv(&b, " runas", &a->runas);
+        for (size_t k = 0; k < a->nsources; k++) {
+            sb_printf(&b, " cidr %d/%u ", a->sources[k].family, a->sources[k].prefix);
+            for (size_t j = 0; j < 16; j++)
+                sb_printf(&b, "%02x", a->sources[k].addr[j]);
+            sb_printf(&b, "\n");
+        }
+    }
+    *bp = b;
+}
+
+static char *actor_str(const struct dlg_actor *a)
+{
+    struct sb b = {0};
+    dump_actor(&b, a);
+    return b.p;
+}
+
+/* A lazy config (PAM's) finds every actor of the text, equal field by field,
+ * by name and by uid, and nothing else. */
+static void same_actors_lazy(const struct dlg_config *text, const struct dlg_config *lz)
+{
+    assert_true(dlg_compiled_lazy(lz));
+    assert_int_equal(lz->nactors, 0);
+    for (size_t i = 0; i < text->nactors; i++) {
+        const struct dlg_actor *a = &text->actors[i];
+        const struct dlg_actor *l = dlg_config_actor(lz, a->name);
+        assert_non_null(l);
+        char *x = actor_str(a), *y = actor_str(l);
+        assert_string_equal(x, y);
+        free(x);
+        free(y);
+        assert_ptr_equal(dlg_config_actor_by_uid(lz, a->uid), l);   /* cached */
+        assert_ptr_equal(dlg_config_actor(lz, a->name), l);
+    }
+    assert_null(dlg_config_actor(lz, "no-such-actor"));
+    assert_null(dlg_config_actor(lz, ""));
+    assert_null(dlg_config_actor_by_uid(lz, 1000));
+    assert_null(dlg_config_actor_by_uid(lz, 4294967294u));
 }
 
 static void compile_ok(const char *conf, const char *out)
@@ -301,6 +340,13 @@ static void test_roundtrip(void **state)
     free(b);
     free(a);
     same_revoked(text, cpl);
+    {
+        struct dlg_config *lz = dlg_compiled_load(cpath, conf, DLG_CPL_LAZY_ACTORS, why, sizeof(why));
+        assert_non_null(lz);
+        same_actors_lazy(text, lz);
+        same_revoked(text, lz);
+        dlg_config_free(lz);
+    }
     nss = dlg_compiled_load(cpath, conf, DLG_CPL_NO_TICKETS, why, sizeof(why));
     assert_non_null(nss);
     assert_int_equal(nss->nrevoked_tickets, 0);
@@ -431,6 +477,12 @@ static void test_differential(void **state)
             fail_msg("fresh compiled form refused: %s", why);
         same_revoked(text, cpl);
         compare_decisions(text, cpl, nact, 40, &admits);
+        dlg_config_free(cpl);
+        /* PAM's lazy form: the same decisions */
+        cpl = dlg_compiled_load(cpath, conf, DLG_CPL_LAZY_ACTORS, why, sizeof(why));
+        assert_non_null(cpl);
+        same_actors_lazy(text, cpl);
+        compare_decisions(text, cpl, nact, 20, &admits);
         dlg_config_free(cpl);
         dlg_config_free(text);
         configs++;
