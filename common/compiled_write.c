@@ -50,27 +50,71 @@ static void *buf_add(struct buf *b, const void *data, size_t len)
     return at;
 }
 
+/* The string pool interns: a string used by many actors (a shell, a
+ * service, a principal, a group name) is stored once.  Open addressing on
+ * the pool offsets, grown at half load. */
 struct wr {
     struct buf sec[DLG_CPL_NSECTIONS + 1];
+    uint32_t *slots;            /* offset + 1, 0 = empty */
+    size_t nslots, nused;
+    bool oom;
 };
 
-static uint32_t pool_str(struct buf *pool, const char *s)
+static uint64_t str_hash(const char *s)
 {
-    size_t off = pool->n;
+    uint64_t h = UINT64_C(14695981039346656037);
+    while (*s)
+        h = (h ^ (unsigned char)*s++) * UINT64_C(1099511628211);
+    return h;
+}
 
-    if (s == NULL)
-        return DLG_CPL_NONE;
-    if (off >= DLG_CPL_NONE) {
-        pool->oom = true;
-        return DLG_CPL_NONE;
+static bool intern_grow(struct wr *w)
+{
+    size_t n = w->nslots ? w->nslots * 2 : 1024;
+    uint32_t *ns = calloc(n, sizeof(*ns));
+    const char *pool = (const char *)w->sec[DLG_CPL_SEC_STRINGS].p;
+
+    if (ns == NULL)
+        return false;
+    for (size_t i = 0; i < w->nslots; i++) {
+        if (w->slots[i] == 0)
+            continue;
+        size_t k = str_hash(pool + w->slots[i] - 1) & (n - 1);
+        while (ns[k] != 0)
+            k = (k + 1) & (n - 1);
+        ns[k] = w->slots[i];
     }
-    buf_add(pool, s, strlen(s) + 1);
-    return (uint32_t)off;
+    free(w->slots);
+    w->slots = ns;
+    w->nslots = n;
+    return true;
 }
 
 static uint32_t str(struct wr *w, const char *s)
 {
-    return pool_str(&w->sec[DLG_CPL_SEC_STRINGS], s);
+    struct buf *pool = &w->sec[DLG_CPL_SEC_STRINGS];
+    size_t off = pool->n, k;
+
+    if (s == NULL)
+        return DLG_CPL_NONE;
+    if ((w->nused + 1) * 2 > w->nslots && !intern_grow(w)) {
+        w->oom = true;
+        return DLG_CPL_NONE;
+    }
+    for (k = str_hash(s) & (w->nslots - 1); w->slots[k] != 0; k = (k + 1) & (w->nslots - 1))
+        if (strcmp((const char *)pool->p + w->slots[k] - 1, s) == 0)
+            return w->slots[k] - 1;
+    if (off >= DLG_CPL_NONE - 1) {
+        w->oom = true;
+        return DLG_CPL_NONE;
+    }
+    if (buf_add(pool, s, strlen(s) + 1) == NULL) {
+        w->oom = true;
+        return DLG_CPL_NONE;
+    }
+    w->slots[k] = (uint32_t)off + 1;
+    w->nused++;
+    return (uint32_t)off;
 }
 
 static struct dlg_cpl_list list(struct wr *w, const struct dlg_strv *sv)
@@ -260,6 +304,8 @@ static int serialize(const struct dlg_config *cfg, int64_t at, unsigned char **o
     h.trusted = 1;
 
     size_t off = sizeof(h) + sizeof(tab);
+    if (w.oom)
+        goto out;
     for (int id = 1; id <= DLG_CPL_NSECTIONS; id++) {
         struct buf *b = &w.sec[id];
         if (b->oom)
@@ -309,6 +355,7 @@ static int serialize(const struct dlg_config *cfg, int64_t at, unsigned char **o
 out:
     for (int id = 1; id <= DLG_CPL_NSECTIONS; id++)
         free(w.sec[id].p);
+    free(w.slots);
     free(file.p);
     return rc;
 }
