@@ -258,21 +258,24 @@ static int check_sections(struct rd *r, const struct dlg_cpl_header *h, unsigned
 
 /* Bytes the materialized arrays need (upper bound; all counts are bounded
  * by the file's size, so this cannot overflow a 64-bit size_t). */
-static size_t arena_size(const struct rd *r, unsigned flags)
+static size_t add_bytes(size_t n, size_t count, size_t size)
+{
+    return n + ((count * size + 7) & ~(size_t)7);
+}
+
+static size_t arena_size(const struct rd *r)
 {
     size_t n = 0;
-#define ADD(count, size) n += ((count) * (size) + 7) & ~(size_t)7
-    ADD(r->nlists + 1, sizeof(char *));                    /* every list, once */
-    ADD(r->cnt[DLG_CPL_SEC_ISSUERS], sizeof(struct dlg_issuer));
-    ADD(r->cnt[DLG_CPL_SEC_KEYS], sizeof(struct dlg_key));
-    ADD(r->cnt[DLG_CPL_SEC_ACTORS], sizeof(struct dlg_actor));
-    ADD(r->cnt[DLG_CPL_SEC_ACTORS], sizeof(struct dlg_actor *));
-    ADD(r->cnt[DLG_CPL_SEC_CIDRS], sizeof(struct dlg_cidr));
-    ADD(r->cnt[DLG_CPL_SEC_GROUPS], sizeof(struct dlg_group));
-    ADD(r->cnt[DLG_CPL_SEC_GROUPS], sizeof(struct dlg_group *));
-    ADD(r->cnt[DLG_CPL_SEC_SOURCES], sizeof(struct dlg_file_id));
-    (void)flags;
-#undef ADD
+
+    n = add_bytes(n, r->nlists + 1, sizeof(char *));        /* every list, once */
+    n = add_bytes(n, r->cnt[DLG_CPL_SEC_ISSUERS], sizeof(struct dlg_issuer));
+    n = add_bytes(n, r->cnt[DLG_CPL_SEC_KEYS], sizeof(struct dlg_key));
+    n = add_bytes(n, r->cnt[DLG_CPL_SEC_ACTORS], sizeof(struct dlg_actor));
+    n = add_bytes(n, r->cnt[DLG_CPL_SEC_ACTORS], sizeof(struct dlg_actor *));
+    n = add_bytes(n, r->cnt[DLG_CPL_SEC_CIDRS], sizeof(struct dlg_cidr));
+    n = add_bytes(n, r->cnt[DLG_CPL_SEC_GROUPS], sizeof(struct dlg_group));
+    n = add_bytes(n, r->cnt[DLG_CPL_SEC_GROUPS], sizeof(struct dlg_group *));
+    n = add_bytes(n, r->cnt[DLG_CPL_SEC_SOURCES], sizeof(struct dlg_file_id));
     return n + 64;
 }
 
@@ -758,7 +761,7 @@ struct dlg_config *dlg_compiled_parse(const void *buf, size_t len, unsigned flag
 
     cfg = calloc(1, sizeof(*cfg));
     hold = calloc(1, sizeof(*hold));
-    r->arena_len = arena_size(r, flags);
+    r->arena_len = arena_size(r);
     r->arena = malloc(r->arena_len);
     if (cfg == NULL || hold == NULL || r->arena == NULL) {
         why_set(why, whylen, "out of memory");

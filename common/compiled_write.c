@@ -102,7 +102,7 @@ static uint32_t str(struct wr *w, const char *s)
         return DLG_CPL_NONE;
     }
     for (k = str_hash(s) & (w->nslots - 1); w->slots[k] != 0; k = (k + 1) & (w->nslots - 1))
-        if (strcmp((const char *)pool->p + w->slots[k] - 1, s) == 0)
+        if (pool->p != NULL && strcmp((const char *)pool->p + w->slots[k] - 1, s) == 0)
             return w->slots[k] - 1;
     if (off >= DLG_CPL_NONE - 1) {
         w->oom = true;
@@ -399,10 +399,10 @@ static int settled(const struct dlg_config *cfg, int64_t at, int64_t *until_ns)
         int64_t last = t_ns(&st.st_mtim) > t_ns(&st.st_ctim) ? t_ns(&st.st_mtim) : t_ns(&st.st_ctim);
         if (last + g + 1 > *until_ns)
             *until_ns = last + g + 1;
+        /* changed since the load, or racily clean relative to it */
         if (f->dev != st.st_dev || f->ino != st.st_ino || f->size != st.st_size ||
-            t_ns(&f->mtime) != t_ns(&st.st_mtim) || t_ns(&f->ctime) != t_ns(&st.st_ctim))
-            ok = 0;
-        else if (t_ns(&f->mtime) >= at - g || t_ns(&f->ctime) >= at - g)
+            t_ns(&f->mtime) != t_ns(&st.st_mtim) || t_ns(&f->ctime) != t_ns(&st.st_ctim) ||
+            t_ns(&f->mtime) >= at - g || t_ns(&f->ctime) >= at - g)
             ok = 0;
     }
     return ok;

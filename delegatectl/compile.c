@@ -70,7 +70,7 @@ static int run_compile(const struct ctl_verb *v, int argc, char **argv)
         out = ctl_compiled_path(config);
     if (out == NULL)
         return ctl_usage(v, "--out is required with a config other than " DLG_DEFAULT_CONFIG);
-    if (config[0] != '/' || out[0] != '/')
+    if (config == NULL || config[0] != '/' || out[0] != '/')
         return ctl_usage(v, "--config and --out need absolute paths");
     if (check) {
         cfg = dlg_compiled_load(out, config, 0, why, sizeof(why));
