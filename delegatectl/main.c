@@ -24,7 +24,7 @@ static const char *const verb_summary[] = {
     "drop revoked ticket ids that have expired anyway",
     "list open delegated sessions",
     "print $DELEGATE_TICKET (for SSH_ASKPASS)",
-    "write the compiled policy snapshot (" "/run/delegate/policy.bin)",
+    "write the compiled policy snapshot /run/delegate/policy.bin",
 };
 
 static void print_global_usage(FILE *f, bool full)
