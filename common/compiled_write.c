@@ -385,7 +385,9 @@ static int64_t gran_of(const struct stat *st)
  * new load would not be racy. */
 static int settled(const struct dlg_config *cfg, int64_t at, int64_t *until_ns)
 {
-    int ok = at > 0;
+    /* A config made by the reader is never serialized again: it holds its
+     * revoked ids only as hashes, and a lazy one no actors at all. */
+    int ok = at > 0 && cfg->compiled == NULL;
 
     *until_ns = 0;
     for (size_t i = 0; i < cfg->nfiles; i++) {
