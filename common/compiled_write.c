@@ -10,6 +10,22 @@
 #include <time.h>
 #include <unistd.h>
 
+/* The compiled form must carry every field of the config that a reader
+ * uses: a field added to one of these structs and not serialized would be
+ * silently dropped by every reader of the compiled form (for example
+ * key_binding = "required" would stop being enforced).  So a change of
+ * their size stops the build here: serialize the new field (compiled.h
+ * reserves DLG_CPL_ACTOR_KEY_REQUIRED and dlg_cpl_global.session_grace for
+ * issues 12 and 10), read it back in compiled_read.c, extend
+ * tests/unit/test_compiled.c's dump(), then update the size.  (x86_64.) */
+#if defined(__x86_64__)
+_Static_assert(sizeof(struct dlg_actor) == 152, "struct dlg_actor changed: see above");
+_Static_assert(sizeof(struct dlg_config) == 320, "struct dlg_config changed: see above");
+_Static_assert(sizeof(struct dlg_issuer) == 64, "struct dlg_issuer changed: see above");
+_Static_assert(sizeof(struct dlg_key) == 32, "struct dlg_key changed: see above");
+_Static_assert(sizeof(struct dlg_group) == 32, "struct dlg_group changed: see above");
+#endif
+
 /* How long the writer waits at most for the sources to stop being racily
  * clean (a coarse file system's 2 s tick plus margin). */
 #define WRITE_WAIT_MAX_NS (INT64_C(3) * 1000 * 1000 * 1000)

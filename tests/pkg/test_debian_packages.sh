@@ -136,6 +136,16 @@ EOF
     check "getent shadow pkg-bot is locked" has "$out" '^pkg-bot:!:'
     check "id pkg-bot" sh -c 'id pkg-bot | grep -q "uid=62001(pkg-bot) gid=62000(delegated)"'
 
+    # ---- the compiled policy snapshot (issue 13) ------------------------
+    rm -f /run/delegate/policy.bin
+    out=$(/var/lib/dpkg/info/delegate-tools.postinst configure 2>&1); rc=$?
+    if [ $rc -eq 0 ]; then ok "delegate-tools postinst configure with a config: exit 0"
+    else nok "delegate-tools postinst configure with a config: exit 0" "$out"; fi
+    check "postinst with a config compiled /run/delegate/policy.bin" test -f /run/delegate/policy.bin
+    out=$(delegatectl compile --check 2>&1); rc=$?
+    if [ $rc -eq 0 ]; then ok "delegatectl compile --check: the snapshot is fresh"
+    else nok "delegatectl compile --check: the snapshot is fresh" "$out"; fi
+
     # ---- a ticket: the host's decision ---------------------------------
     t=$(delegatectl issue --key "$work/keys/corp.key" --issuer corp --kid k1 --actor pkg-bot \
             --for alice --host pkgtest --service dlgtest --ttl 5m 2>"$work/issue.err"); rc=$?
