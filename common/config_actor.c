@@ -22,58 +22,92 @@ static const struct dlg_group *group_by_name_linear(const struct dlg_config *cfg
     return NULL;
 }
 
-static void load_actor(struct loader *L, const config_setting_t *ae, int i,
-                       struct srcpos *pos, struct dlg_actor *a)
-{
-    enum { NAME, UID, COMMENT, HOME, SHELL, GROUPS, PRINCIPALS, SERVICES, SOURCES, RUNAS,
-           MAX_LIFETIME, APPROVALS, NKNOWN };
-    static const char *const known[NKNOWN + 1] = {
-        [NAME] = "name", [UID] = "uid", [COMMENT] = "comment", [HOME] = "home",
-        [SHELL] = "shell", [GROUPS] = "groups", [PRINCIPALS] = "principals",
-        [SERVICES] = "services", [SOURCES] = "sources", [RUNAS] = "runas",
-        [MAX_LIFETIME] = "max_lifetime", [APPROVALS] = "approvals", [NKNOWN] = NULL,
-    };
-    const config_setting_t *m[NKNOWN];
-    struct dlg_config *cfg = L->cfg;
-    char what[200];
-    const char *name = NULL, *comment = "", *home = NULL, *shell = NULL;
-    uint32_t uid;
-    int64_t v;
+/* The members of an actor entry, collected in one pass (collect_members). */
+enum { NAME, UID, COMMENT, HOME, SHELL, GROUPS, PRINCIPALS, SERVICES, SOURCES, RUNAS,
+       MAX_LIFETIME, APPROVALS, NKNOWN };
+static const char *const actor_known[NKNOWN + 1] = {
+    [NAME] = "name", [UID] = "uid", [COMMENT] = "comment", [HOME] = "home",
+    [SHELL] = "shell", [GROUPS] = "groups", [PRINCIPALS] = "principals",
+    [SERVICES] = "services", [SOURCES] = "sources", [RUNAS] = "runas",
+    [MAX_LIFETIME] = "max_lifetime", [APPROVALS] = "approvals", [NKNOWN] = NULL,
+};
 
-    snprintf(what, sizeof(what), "actor #%d", i + 1);
-    if (config_setting_type(ae) != CONFIG_TYPE_GROUP) {
-        serr(L, ae, "each entry of 'actors' must be a group { ... }");
-        return;
-    }
-    /* up to 12 members for each of possibly thousands of actors: one pass */
-    collect_members(L, ae, known, m, "an actor");
-    if (get_string_at(L, ae, m[NAME], "name", true, what, &name) == 1) {
-        if (!dlg_valid_username(name)) {
-            serr(L, m[NAME], "%s: invalid user name '%s'", what, name);
-            name = NULL;
+/* One actor entry being read: its members, the actor it fills in, and the
+ * name it goes by in messages ("actor #3", "actor 'alice'" once named). */
+struct actor_in {
+    struct loader *L;
+    const config_setting_t *ae;
+    const config_setting_t *m[NKNOWN];
+    struct dlg_actor *a;
+    char what[200];
+};
+
+/* name: a valid user name, by which the messages call the actor from here
+ * on.  *name stays NULL when absent or invalid.  -1 when out of memory. */
+static int actor_name(struct actor_in *in, const char **name)
+{
+    struct loader *L = in->L;
+    const config_setting_t *const *m = in->m;
+    struct dlg_actor *a = in->a;
+
+    if (get_string_at(L, in->ae, m[NAME], "name", true, in->what, name) == 1) {
+        if (!dlg_valid_username(*name)) {
+            serr(L, m[NAME], "%s: invalid user name '%s'", in->what, *name);
+            *name = NULL;
         } else {
-            snprintf(what, sizeof(what), "actor '%s'", name);
-            if (dup_str(L, &a->name, name) != 0)
-                return;
+            snprintf(in->what, sizeof(in->what), "actor '%s'", *name);
+            if (dup_str(L, &a->name, *name) != 0)
+                return -1;
         }
     }
-    pos[i].file = src_file(L, ae);
-    pos[i].line = src_line(L, ae);
-    pos[i].ae = ae;
-    if (get_id_at(L, ae, m[UID], "uid", true, what, &uid) == 1) {
-        if (uid < cfg->uid_min || uid > cfg->uid_max)
-            serr(L, m[UID], "%s: uid %u is outside accounts.uid_min..uid_max (%u..%u)",
-                 what, uid, (unsigned)cfg->uid_min, (unsigned)cfg->uid_max);
-        a->uid = uid;
-        pos[i].has_uid = true;
-    }
-    if (get_string_at(L, ae, m[COMMENT], "comment", false, what, &comment) == 1 &&
+    return 0;
+}
+
+/* uid: within accounts.uid_min..uid_max.  True when the actor has one (for
+ * the duplicate check). */
+static bool actor_uid(struct actor_in *in)
+{
+    struct loader *L = in->L;
+    struct dlg_config *cfg = L->cfg;
+    const config_setting_t *const *m = in->m;
+    const char *what = in->what;
+    uint32_t uid;
+
+    if (get_id_at(L, in->ae, m[UID], "uid", true, what, &uid) != 1)
+        return false;
+    if (uid < cfg->uid_min || uid > cfg->uid_max)
+        serr(L, m[UID], "%s: uid %u is outside accounts.uid_min..uid_max (%u..%u)",
+             what, uid, (unsigned)cfg->uid_min, (unsigned)cfg->uid_max);
+    in->a->uid = uid;
+    return true;
+}
+
+/* comment (the passwd GECOS field): no ':' and no control characters. */
+static void actor_comment(struct actor_in *in)
+{
+    struct loader *L = in->L;
+    const config_setting_t *const *m = in->m;
+    const char *what = in->what, *comment = "";
+
+    if (get_string_at(L, in->ae, m[COMMENT], "comment", false, what, &comment) == 1 &&
         (has_ctl(comment) || strchr(comment, ':') != NULL)) {
         serr(L, m[COMMENT], "%s: 'comment' must not contain ':' or control characters", what);
         comment = "";
     }
-    dup_str(L, &a->comment, comment);
-    if (get_string_at(L, ae, m[HOME], "home", false, what, &home) == 1 &&
+    dup_str(L, &in->a->comment, comment);
+}
+
+/* home: the actor's template, else accounts.home, else the default, with
+ * %u expanded to the (valid) name; none when the name is not valid. */
+static void actor_home(struct actor_in *in, const char *name)
+{
+    struct loader *L = in->L;
+    struct dlg_config *cfg = L->cfg;
+    const config_setting_t *const *m = in->m;
+    struct dlg_actor *a = in->a;
+    const char *what = in->what, *home = NULL;
+
+    if (get_string_at(L, in->ae, m[HOME], "home", false, what, &home) == 1 &&
         !valid_home_template(home)) {
         serr(L, m[HOME], "%s: 'home' must be an absolute path (no ':')", what);
         home = NULL;
@@ -85,17 +119,37 @@ static void load_actor(struct loader *L, const config_setting_t *ae, int i,
         if (a->home == NULL)
             oom(L);
     }
-    if (get_string_at(L, ae, m[SHELL], "shell", false, what, &shell) == 1 &&
+}
+
+/* shell: the actor's, else accounts.shell, else the default. */
+static void actor_shell(struct actor_in *in)
+{
+    struct loader *L = in->L;
+    struct dlg_config *cfg = L->cfg;
+    const config_setting_t *const *m = in->m;
+    const char *what = in->what, *shell = NULL;
+
+    if (get_string_at(L, in->ae, m[SHELL], "shell", false, what, &shell) == 1 &&
         !valid_passwd_path(shell)) {
         serr(L, m[SHELL], "%s: 'shell' must be an absolute path", what);
         shell = NULL;
     }
-    dup_str(L, &a->shell, shell != NULL ? shell : cfg->acc_shell != NULL ? cfg->acc_shell
-                                                                        : DEFAULT_ACC_SHELL);
+    dup_str(L, &in->a->shell, shell != NULL ? shell : cfg->acc_shell != NULL ? cfg->acc_shell
+                                                                            : DEFAULT_ACC_SHELL);
+}
 
-    const config_setting_t *gs = m[GROUPS];
+/* groups: each defined in 'groups'; the accounts group (which every actor
+ * is in already) is dropped with a warning. */
+static void actor_groups(struct actor_in *in)
+{
+    struct loader *L = in->L;
+    struct dlg_config *cfg = L->cfg;
+    struct dlg_actor *a = in->a;
+    const char *what = in->what;
+
+    const config_setting_t *gs = in->m[GROUPS];
     struct dlg_strv gnames = {0};
-    if (get_strlist_at(L, ae, gs, "groups", false, false, what, dlg_valid_username,
+    if (get_strlist_at(L, in->ae, gs, "groups", false, false, what, dlg_valid_username,
                        "group name", &gnames) == 1) {
         for (size_t k = 0; k < gnames.n; k++) {
             const char *g = gnames.v[k];
@@ -113,16 +167,20 @@ static void load_actor(struct loader *L, const config_setting_t *ae, int i,
         }
     }
     dlg_strv_free(&gnames);
+}
 
-    get_strlist_at(L, ae, m[PRINCIPALS], "principals", true, true, what, valid_principal,
-                   "principal", &a->principals);
-    get_strlist_at(L, ae, m[SERVICES], "services", true, true, what, dlg_valid_name_token,
-                   "service", &a->services);
+/* sources: CIDRs with zero host bits; present (even empty) means the actor
+ * is limited to them. */
+static void actor_sources(struct actor_in *in)
+{
+    struct loader *L = in->L;
+    struct dlg_actor *a = in->a;
+    const char *what = in->what;
 
-    const config_setting_t *ss = m[SOURCES];
+    const config_setting_t *ss = in->m[SOURCES];
     if (ss != NULL) {
         struct dlg_strv srcs = {0};
-        if (get_strlist_at(L, ae, ss, "sources", false, false, what, NULL, NULL, &srcs) == 1) {
+        if (get_strlist_at(L, in->ae, ss, "sources", false, false, what, NULL, NULL, &srcs) == 1) {
             a->has_sources = true;
             if (srcs.n > 0) {
                 a->sources = calloc(srcs.n, sizeof(*a->sources));
@@ -150,26 +208,85 @@ static void load_actor(struct loader *L, const config_setting_t *ae, int i,
         }
         dlg_strv_free(&srcs);
     }
-    if (m[RUNAS] != NULL &&
-        get_strlist_at(L, ae, m[RUNAS], "runas", false, false, what, dlg_valid_username,
-                       "user name", &a->runas) == 1)
-        a->has_runas = true;
+}
 
-    a->max_lifetime = cfg->max_lifetime;
-    if (get_seconds_at(L, m[MAX_LIFETIME], "max_lifetime", what, true, &v) == 1 &&
+/* runas: user names; present (even empty) means the actor is limited to them. */
+static void actor_runas(struct actor_in *in)
+{
+    const config_setting_t *const *m = in->m;
+    struct dlg_actor *a = in->a;
+
+    if (m[RUNAS] != NULL &&
+        get_strlist_at(in->L, in->ae, m[RUNAS], "runas", false, false, in->what,
+                       dlg_valid_username, "user name", &a->runas) == 1)
+        a->has_runas = true;
+}
+
+/* max_lifetime: may lower tickets.max_lifetime for this actor, never raise it. */
+static void actor_max_lifetime(struct actor_in *in)
+{
+    struct dlg_actor *a = in->a;
+    int64_t v;
+
+    a->max_lifetime = in->L->cfg->max_lifetime;
+    if (get_seconds_at(in->L, in->m[MAX_LIFETIME], "max_lifetime", in->what, true, &v) == 1 &&
         v < a->max_lifetime)
         a->max_lifetime = v;
+}
 
-    if (get_int_at(L, ae, m[APPROVALS], "approvals", false, what, &v) == 1) {
+/* approvals: 0 .. APPROVALS_MAX. */
+static void actor_approvals(struct actor_in *in)
+{
+    struct loader *L = in->L;
+    const config_setting_t *const *m = in->m;
+    const char *what = in->what;
+    int64_t v;
+
+    if (get_int_at(L, in->ae, m[APPROVALS], "approvals", false, what, &v) == 1) {
         if (v < 0)
             serr(L, m[APPROVALS], "%s: 'approvals' must not be negative", what);
         else if (v > APPROVALS_MAX)
             serr(L, m[APPROVALS], "%s: 'approvals' must be at most %d", what, APPROVALS_MAX);
         else
-            a->approvals = (int)v;
+            in->a->approvals = (int)v;
     }
+}
+
+/* One entry of 'actors', field by field.  pos[i] records where it was
+ * defined, for check_actor_duplicates. */
+static void load_actor(struct loader *L, const config_setting_t *ae, int i,
+                       struct srcpos *pos, struct dlg_actor *a)
+{
+    struct actor_in in = {.L = L, .ae = ae, .a = a};
+    const char *name = NULL;
+
+    snprintf(in.what, sizeof(in.what), "actor #%d", i + 1);
+    if (config_setting_type(ae) != CONFIG_TYPE_GROUP) {
+        serr(L, ae, "each entry of 'actors' must be a group { ... }");
+        return;
+    }
+    /* up to 12 members for each of possibly thousands of actors: one pass */
+    collect_members(L, ae, actor_known, in.m, "an actor");
+    if (actor_name(&in, &name) != 0)
+        return;
+    pos[i].file = src_file(L, ae);
+    pos[i].line = src_line(L, ae);
+    pos[i].ae = ae;
+    pos[i].has_uid = actor_uid(&in);
+    actor_comment(&in);
+    actor_home(&in, name);
+    actor_shell(&in);
+    actor_groups(&in);
+    get_strlist_at(L, ae, in.m[PRINCIPALS], "principals", true, true, in.what, valid_principal,
+                   "principal", &a->principals);
+    get_strlist_at(L, ae, in.m[SERVICES], "services", true, true, in.what, dlg_valid_name_token,
+                   "service", &a->services);
+    actor_sources(&in);
+    actor_runas(&in);
+    actor_max_lifetime(&in);
+    actor_approvals(&in);
     if (a->name != NULL)
-        a->revoked = dlg_strv_contains(&cfg->revoked_actors, a->name);
+        a->revoked = dlg_strv_contains(&L->cfg->revoked_actors, a->name);
 }
 
 /* Duplicate names and uids, found by sorting (a config may list thousands
