@@ -18,6 +18,7 @@
 #define DLG_CONFIG_INT_H
 
 #include "config.h"
+#include "paths.h"
 
 #include <libconfig.h>
 #include <stdbool.h>
@@ -39,8 +40,8 @@
 #define DEFAULT_ACC_GID      62000
 #define DEFAULT_UID_MIN      62001
 #define DEFAULT_UID_MAX      62999
-#define DEFAULT_ACC_HOME     "/var/lib/delegate/%u"
-#define DEFAULT_ACC_SHELL    "/usr/sbin/nologin"
+#define DEFAULT_ACC_HOME     DLG_DEFAULT_HOME     /* paths.h */
+#define DEFAULT_ACC_SHELL    DLG_DEFAULT_SHELL    /* paths.h */
 #define DEFAULT_TYP          "dlg+jwt"
 
 struct loader {

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "ctl.h"
+#include "paths.h"
 
 #ifndef DLG_VERSION
 #define DLG_VERSION "unknown"
@@ -24,7 +25,7 @@ static const char *const verb_summary[] = {
     "drop revoked ticket ids that have expired anyway",
     "list open delegated sessions",
     "print $DELEGATE_TICKET (for SSH_ASKPASS)",
-    "write the compiled policy snapshot /run/delegate/policy.bin",
+    "write the compiled policy snapshot " DLG_COMPILED_PATH,
 };
 
 static void print_global_usage(FILE *f, bool full)
