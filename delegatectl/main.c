@@ -3,7 +3,6 @@
 #include <string.h>
 
 #include "ctl.h"
-#include "paths.h"
 
 #ifndef DLG_VERSION
 #define DLG_VERSION "unknown"
@@ -25,7 +24,7 @@ static const char *const verb_summary[] = {
     "drop revoked ticket ids that have expired anyway",
     "list open delegated sessions",
     "print $DELEGATE_TICKET (for SSH_ASKPASS)",
-    "write the compiled policy snapshot " DLG_COMPILED_PATH,
+    "write the compiled policy snapshot /run/delegate/policy.bin",
 };
 
 static void print_global_usage(FILE *f, bool full)
