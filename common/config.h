@@ -108,6 +108,8 @@ struct dlg_config {
     size_t nfiles;
 
     struct dlg_group **groups_by_gid; /* the ngroups entries of groups, sorted by gid */
+
+    int64_t session_grace;      /* sessions.grace: SIGHUP..SIGKILL seconds, default 5 */
 };
 
 /* Load, trust-check and validate.  On any error returns NULL and fills diag

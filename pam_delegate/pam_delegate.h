@@ -72,4 +72,13 @@ struct dlg_config *pd_config_get(pam_handle_t *pamh, const char *path, struct dl
  * never through NSS, which could ask our own NSS module). */
 bool pd_is_local_user(const char *user);
 
+/* Containment (contain.c).  Everything the session phase will need for an
+ * actor: the audit file writable, the session record directory usable, a
+ * session containable.  PAM_SUCCESS or PAM_PERM_DENIED (logged). */
+int pd_session_preflight(pam_handle_t *pamh, const struct dlg_config *cfg, const char *user);
+/* Move this process (the session leader) into a group of its own, nested
+ * in the group of the delegated session it runs in, if any.  Fills path
+ * and *ticks (its start time); 0, or -1 (logged). */
+int pd_contain(pam_handle_t *pamh, const char *service, char *path, size_t len, uint64_t *ticks);
+
 #endif
