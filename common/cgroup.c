@@ -581,3 +581,62 @@ int dlg_cg_remove(const char *path)
     }
     return remove_tree(path, 0);
 }
+
+static pid_t parent_of(pid_t pid)
+{
+    char path[64], data[1024], *p;
+    long ppid;
+
+    snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+    if (read_small(path, data, sizeof(data)) <= 0)
+        return -1;
+    p = strrchr(data, ')');
+    if (!p || sscanf(p + 1, " %*c %ld", &ppid) != 1)
+        return -1;
+    return (pid_t)ppid;
+}
+
+static int count_tree(const char *sub, pid_t self, int depth)
+{
+    char fs[DLG_CG_PATH_MAX + 256], child[DLG_CG_PATH_MAX], line[32];
+    struct dirent *de;
+    FILE *fp;
+    DIR *d;
+    long pid;
+    int count = 0, n;
+
+    if (depth > CG_MAX_DEPTH || fs_path(fs, sizeof(fs), sub, "cgroup.procs") != 0)
+        return -1;
+    fp = fopen(fs, "re");
+    if (!fp)
+        return -1;
+    while (fgets(line, sizeof(line), fp))
+        if (sscanf(line, "%ld", &pid) == 1 && pid != (long)self && parent_of((pid_t)pid) != self)
+            count++;
+    fclose(fp);
+    if (fs_path(fs, sizeof(fs), sub, NULL) != 0)
+        return count;
+    d = opendir(fs);
+    if (!d)
+        return count;
+    while ((de = readdir(d))) {
+        if (de->d_type != DT_DIR || de->d_name[0] == '.')
+            continue;
+        if ((size_t)snprintf(child, sizeof(child), "%s/%s", sub, de->d_name) >= sizeof(child))
+            continue;
+        n = count_tree(child, self, depth + 1);
+        if (n > 0)
+            count += n;
+    }
+    closedir(d);
+    return count;
+}
+
+int dlg_cg_others(const char *path, pid_t self)
+{
+    if (!dlg_cg_valid_path(path)) {
+        errno = EINVAL;
+        return -1;
+    }
+    return count_tree(path, self, 0);
+}

@@ -76,6 +76,12 @@ int dlg_cg_empty(const char *path);
  * to systemd (it collects an empty scope itself).  0 or -1. */
 int dlg_cg_remove(const char *path);
 
+/* How many processes other than self and self's own children run in the
+ * group or below it; -1 when the group cannot be read.  (At PAM close the
+ * sshd monitor's child is still exiting; what it leaves behind is either
+ * its own child, counted, or reparented away from self, counted.) */
+int dlg_cg_others(const char *path, pid_t self);
+
 /* True when the group directory exists. */
 bool dlg_cg_exists(const char *path);
 

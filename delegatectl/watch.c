@@ -186,7 +186,7 @@ static bool session_live(const struct dlg_session *s)
 /* Empty top-level groups that no record names (a session that ended by
  * itself: its leader cannot remove the group it runs in).  Never touches a
  * process: only empty directories are removed. */
-static void sweep(const struct dlg_session *list, int n)
+static int sweep(const struct dlg_session *list, int n)
 {
     char mnt[256], fs[512], path[DLG_CG_PATH_MAX];
     struct dirent *de;
@@ -194,12 +194,14 @@ static void sweep(const struct dlg_session *list, int n)
     int i;
     bool named;
 
+    int busy = 0, empty;
+
     if (dlg_cg_systemd() || dlg_cg_mount(mnt, sizeof(mnt)) != 0)
-        return;
+        return 0;
     snprintf(fs, sizeof(fs), "%s%s", mnt, DLG_CG_BASE);
     d = opendir(fs);
     if (!d)
-        return;
+        return 0;
     while ((de = readdir(d))) {
         if (de->d_type != DT_DIR || de->d_name[0] == '.')
             continue;
@@ -209,10 +211,16 @@ static void sweep(const struct dlg_session *list, int n)
         for (i = 0; i < n && !named; i++)
             named = list[i].cgroup && (dlg_cg_is_within(list[i].cgroup, path) ||
                                        dlg_cg_is_within(path, list[i].cgroup));
-        if (!named && dlg_cg_empty(path) == 1)
+        if (named)
+            continue;
+        empty = dlg_cg_empty(path);
+        if (empty == 1)
             (void)dlg_cg_remove(path);
+        else if (empty == 0)
+            busy++;         /* a leader finishing its PAM close: look again soon */
     }
     closedir(d);
+    return busy;
 }
 
 /* One pass: start ending what must end; returns ms until the next exp. */
@@ -267,8 +275,8 @@ static int64_t scan(struct watch *w)
                 take[j] = true;
                 why[j] = why[i];
             }
-    if (w->nending == 0)
-        sweep(list, n);
+    if (w->nending == 0 && sweep(list, n) > 0 && next > 1000)
+        next = 1000;
     for (i = 0; i < n; i++)
         if (take[i] && push_ending(w, &list[i], why[i]) != 0)
             logf_("out of memory");

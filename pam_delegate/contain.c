@@ -61,3 +61,23 @@ int pd_contain(pam_handle_t *pamh, const char *service, char *path, size_t len, 
     dlg_session_free(&outer);
     return rc;
 }
+
+bool pd_session_lingers(pam_handle_t *pamh, pid_t leader)
+{
+    char cur[DLG_CG_PATH_MAX], tag[32];
+    const char *last;
+    pid_t self = getpid();
+    int n;
+
+    (void)pamh;
+    /* only the leader itself can tell: its group ("SERVICE-PID-TICKS", or
+     * the scope "delegate-SERVICE-PID-TICKS.scope") is the session's */
+    if (leader != self || dlg_cg_of_pid(self, cur, sizeof(cur)) != 0 || !dlg_cg_valid_path(cur))
+        return false;
+    last = strrchr(cur, '/');
+    snprintf(tag, sizeof(tag), "-%ld-", (long)self);
+    if (!last || !strstr(last, tag))
+        return false;
+    n = dlg_cg_others(cur, self);
+    return n > 0;
+}

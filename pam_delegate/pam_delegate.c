@@ -546,7 +546,15 @@ PD_EXPORT int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, cons
         goto out;
     if (c.user != NULL && strcmp(c.user, st->v.actor) != 0)
         target = c.user;
-    (void)dlg_session_remove(DLG_SESSIONS_DIR, st->service, st->session_pid);
+    /* Processes left in the session's group (a setsid or nohup child)
+     * still hold the ticket's authority: the record stays, so that
+     * `delegatectl watch` ends them at exp or at a revocation (and drops
+     * the record once the group is empty). */
+    if (pd_session_lingers(pamh, st->session_pid))
+        pam_syslog(pamh, LOG_INFO, "session closed with processes left in its cgroup: "
+                   "they end with the ticket's authority");
+    else
+        (void)dlg_session_remove(DLG_SESSIONS_DIR, st->service, st->session_pid);
     st->session_open = false;
     (void)audit(&c, "session_close", &st->v, target, DLG_ADMIT);
     ret = PAM_SUCCESS;

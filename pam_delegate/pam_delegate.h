@@ -80,5 +80,8 @@ int pd_session_preflight(pam_handle_t *pamh, const struct dlg_config *cfg, const
  * in the group of the delegated session it runs in, if any.  Fills path
  * and *ticks (its start time); 0, or -1 (logged). */
 int pd_contain(pam_handle_t *pamh, const char *service, char *path, size_t len, uint64_t *ticks);
+/* At close: do processes other than this one still run in the group of the
+ * session this process leads (leader = pid recorded at open)? */
+bool pd_session_lingers(pam_handle_t *pamh, pid_t leader);
 
 #endif
