@@ -383,6 +383,38 @@ int dlg_cg_usable(char *err, size_t errlen)
     return 0;
 }
 
+static bool ends_with(const char *s, const char *tail)
+{
+    size_t n = strlen(s), m = strlen(tail);
+
+    return n >= m && strcmp(s + n - m, tail) == 0;
+}
+
+/* The last component of cur is a session group led by pid:
+ * "...-PID-TICKS" or "...-PID-TICKS.scope". */
+static bool led_by(const char *cur, pid_t pid, const char *name)
+{
+    char tail[64], scope[72];
+    const char *last = strrchr(cur, '/');
+    uint64_t ticks;
+
+    (void)name;
+    if (!last || last == cur + strlen(cur) - 1 || dlg_proc_start_ticks(pid, &ticks) != 0)
+        return false;
+    snprintf(tail, sizeof(tail), "-%ld-%llu", (long)pid, (unsigned long long)ticks);
+    snprintf(scope, sizeof(scope), "%s.scope", tail);
+    return ends_with(last + 1, tail) || ends_with(last + 1, scope);
+}
+
+static bool same_group_name(const char *cur, const char *name)
+{
+    char scope[200];
+    const char *last = strrchr(cur, '/') + 1;
+
+    snprintf(scope, sizeof(scope), "delegate-%s.scope", name);
+    return strcmp(last, name) == 0 || strcmp(last, scope) == 0;
+}
+
 int dlg_cg_contain(pid_t pid, const char *name, const char *parent, char *path, size_t len,
                    char *err, size_t errlen)
 {
@@ -404,6 +436,15 @@ int dlg_cg_contain(pid_t pid, const char *name, const char *parent, char *path, 
         set_err(err, errlen, "cannot read the cgroup of pid %ld", (long)pid);
         return -1;
     }
+    /* pid already leads a session group (a second session of the same
+     * process): the same name is that group; another one is a sibling */
+    if (led_by(cur, pid, name)) {
+        if (same_group_name(cur, name))
+            return (size_t)snprintf(path, len, "%s", cur) < len ? 0 : -1;
+        *strrchr(cur, '/') = '\0';
+        if (!cur[0])
+            snprintf(cur, sizeof(cur), "/");
+    }
     nested = (parent && dlg_cg_valid_path(parent) && dlg_cg_is_within(cur, parent)) ||
              (strncmp(cur, DLG_CG_BASE "/", sizeof(DLG_CG_BASE)) == 0 && dlg_cg_valid_path(cur));
     if (!nested && dlg_cg_systemd())
@@ -422,7 +463,9 @@ int dlg_cg_contain(pid_t pid, const char *name, const char *parent, char *path, 
         set_err(err, errlen, "cgroup path too long");
         return -1;
     }
-    if (fs_path(fs, sizeof(fs), group, NULL) != 0 || mkdir(fs, 0755) != 0) {
+    /* the name holds pid and start time: an existing group of that name
+     * was made for this very process (an earlier session of it) */
+    if (fs_path(fs, sizeof(fs), group, NULL) != 0 || (mkdir(fs, 0755) != 0 && errno != EEXIST)) {
         set_err(err, errlen, "cannot create the cgroup %s: %s", group, strerror(errno));
         return -1;
     }

@@ -57,13 +57,14 @@ static int print_json(const struct dlg_session *s, int n)
     if (!arr)
         return -1;
     for (i = 0; i < n; i++) {
-        o = json_pack("{s:o, s:o, s:o, s:o, s:I, s:o, s:o, s:I, s:I, s:o, s:o, s:o}",
+        o = json_pack("{s:o, s:o, s:o, s:o, s:I, s:o, s:o, s:I, s:I, s:o, s:o, s:o, s:o, s:o}",
                       "actor", jstr(s[i].actor), "principal", jstr(s[i].principal),
                       "service", jstr(s[i].service), "user", jstr(s[i].user),
                       "pid", (json_int_t)s[i].pid, "tty", jstr(s[i].tty),
                       "rhost", jstr(s[i].rhost), "start", (json_int_t)s[i].start,
                       "expires", (json_int_t)s[i].expires, "jti", jstr(s[i].jti),
-                      "iss", jstr(s[i].iss), "kid", jstr(s[i].kid));
+                      "iss", jstr(s[i].iss), "kid", jstr(s[i].kid),
+                      "key", jstr(s[i].key), "cgroup", jstr(s[i].cgroup));
         if (!o || json_array_append_new(arr, o) < 0)
             goto out;
     }
@@ -79,7 +80,7 @@ out:
 }
 
 enum { COL_ACTOR, COL_PRINCIPAL, COL_SERVICE, COL_USER, COL_PID, COL_TTY, COL_RHOST,
-       COL_START, COL_EXPIRES, COL_JTI, NCOLS };
+       COL_START, COL_EXPIRES, COL_JTI, COL_KEY, NCOLS };
 
 static void row_cells(const struct dlg_session *s, char cells[NCOLS][80])
 {
@@ -93,12 +94,13 @@ static void row_cells(const struct dlg_session *s, char cells[NCOLS][80])
     dlg_format_time(s->start, cells[COL_START], 80);
     dlg_format_time(s->expires, cells[COL_EXPIRES], 80);
     snprintf(cells[COL_JTI], 80, "%s", dash(s->jti));
+    snprintf(cells[COL_KEY], 80, "%s", dash(s->key));
 }
 
 static void print_table(const struct dlg_session *s, int n)
 {
     static const char *const head[NCOLS] = {
-        "ACTOR", "PRINCIPAL", "SERVICE", "USER", "PID", "TTY", "RHOST", "START", "EXPIRES", "JTI",
+        "ACTOR", "PRINCIPAL", "SERVICE", "USER", "PID", "TTY", "RHOST", "START", "EXPIRES", "JTI", "KEY",
     };
     char cells[NCOLS][80];
     int width[NCOLS], i, c;
@@ -456,7 +458,8 @@ const struct ctl_verb ctl_verb_sessions = {
     .help =
         "List the open delegated sessions recorded by the PAM module under\n"
         DLG_SESSIONS_DIR ": actor, principal, service, user, pid, tty,\n"
-        "remote host, start, expiry and ticket id.  Times are UTC.\n"
+        "remote host, start, expiry, ticket id and the ssh key the ticket is\n"
+        "bound to (cnf).  Times are UTC.  --json adds the session's cgroup.\n"
         "\n"
         "Options:\n"
         "  --json       print a JSON array instead of a table\n"
