@@ -20,22 +20,29 @@ GRACE=3
 CG=/sys/fs/cgroup
 WAIT=$((GRACE + 30))     # generous: a loaded machine must not fail the test
 
-# ci-deploy may also use sudo (to alice) from inside its ssh session
-sed -i -e "s/services = \[\"$SSHD_SVC\"\];/services = [\"$SSHD_SVC\", \"sudo\"];/" "$CONF"
-grep -q "services = \[\"$SSHD_SVC\", \"sudo\"\]" "$CONF" || e2e_die "config: ci-deploy may use sudo"
-printf 'sessions = { grace = %d; };\n' "$GRACE" >>"$CONF"
-echo 'ci-deploy	ALL=(alice) ALL' >/etc/sudoers.d/ci-deploy
-chmod 0440 /etc/sudoers.d/ci-deploy
+# The actor of this test, ops-bot, logs in over ssh and may use sudo (to
+# alice) from inside its session: no `sources` (sudo has no remote host).
+ACTOR=ops-bot
+test_config() {
+    e2e_write_config
+    sed -i "s|^actors = (|actors = (\n  { name = \"$ACTOR\"; uid = 62003; shell = \"/bin/bash\"; principals = [\"alice\", \"release\"]; services = [\"$SSHD_SVC\", \"sudo\"]; },|" "$CONF"
+    printf 'sessions = { grace = %d; };\n' "$GRACE" >>"$CONF"
+}
+test_config
+grep -q "name = \"$ACTOR\"" "$CONF" || e2e_die "config: actor $ACTOR"
+install -d -m 0755 -o 62003 -g 62000 /var/lib/delegate/$ACTOR
+echo "$ACTOR	ALL=(alice) ALL" >/etc/sudoers.d/$ACTOR
+chmod 0440 /etc/sudoers.d/$ACTOR
 "$CTL" check-config --config "$CONF" >/dev/null 2>&1 || e2e_die "test config valid"
 e2e_start_sshd
 
 ssh_ticket() {   # JTI TTL [issue options...]
     local j=$1 ttl=$2; shift 2
-    issue --actor ci-deploy --for alice --host "$HOSTNAME_DLG" --service "$SSHD_SVC" \
+    issue --actor "$ACTOR" --for alice --host "$HOSTNAME_DLG" --service "$SSHD_SVC" \
         --ttl "$ttl" --jti "$j" "$@"
 }
 sudo_ticket() {  # JTI TTL
-    issue --actor ci-deploy --for alice --host "$HOSTNAME_DLG" --service sudo --ttl "$2" --jti "$1"
+    issue --actor "$ACTOR" --for alice --host "$HOSTNAME_DLG" --service sudo --ttl "$2" --jti "$1"
 }
 
 # The remote command of a session with marker M (a 3-digit number): every
@@ -51,7 +58,7 @@ remote_cmd() {   # M [SUDO-TICKET-FILE]
         "( trap '' HUP; exec sleep 7${m}4 ) </dev/null >/dev/null 2>&1 &"
     if [ -n "$tf" ]; then
         printf '%s\n' \
-            "sudo -S -u alice sh -c 'setsid sleep 7${m}5 </dev/null >/dev/null 2>&1 & trap \"\" HUP; exec sleep 7${m}6' <$tf >/dev/null 2>&1 &"
+            "sudo -S -u alice sh -c 'setsid sleep 7${m}5 </dev/null >/dev/null 2>&1 & trap \"\" HUP; exec sleep 7${m}6' <$tf >$tf.out 2>&1 &"
     fi
     printf '%s\n' "echo STARTED" "exec sleep 7${m}0"
 }
@@ -72,9 +79,9 @@ ssh_start() {
     SSH_ASKPASS=$NS/bin/askpass SSH_ASKPASS_REQUIRE=force DELEGATE_TICKET=$t \
         timeout 300 setsid -w ssh "${E2E_SSH_OPTS[@]}" -n -o BatchMode=no \
         -o PreferredAuthentications=keyboard-interactive -o PubkeyAuthentication=no \
-        -p "$PORT" "ci-deploy@127.0.0.1" "$cmd" >"$NS/$name.out" 2>>"$NS/ssh-client.err" &
+        -p "$PORT" "$ACTOR@127.0.0.1" "$cmd" >"$NS/$name.out" 2>>"$NS/ssh-client.err" &
     printf -v "CLIENT_$name" %s "$!"
-    wait_for 30 grep -qx STARTED "$NS/$name.out"
+    wait_for 30 grep -sqx STARTED "$NS/$name.out"
 }
 
 # record_field JTI FIELD: a field of the session record of that ticket
@@ -133,12 +140,18 @@ start_watch || e2e_die "delegatectl watch started"
 
 # ---- containment -----------------------------------------------------------------
 install -m 0644 /dev/null "$NS/scratch/t10.sudo"
+install -m 0666 /dev/null "$NS/scratch/t10.sudo.out"
 sudo_ticket e2e-end-exp-sudo 10m >"$NS/scratch/t10.sudo"
-T=$(ssh_ticket e2e-end-exp 15s)
+T=$(ssh_ticket e2e-end-exp 30s)
 audit_mark
 check "expiry: session with setsid, double-fork, nohup, HUP-ignoring and sudo children started" \
     ssh_start s10 "$T" "$(remote_cmd 10 "$NS/scratch/t10.sudo")"
-check "expiry: every child runs (sudo's too)" wait_for 20 all_running $(markers 10 sudo)
+if wait_for 20 all_running $(markers 10 sudo); then
+    ok "expiry: every child runs (sudo's too)"
+else
+    not_ok "expiry: every child runs (sudo's too)"
+    diag "sudo said: $(cat "$NS/scratch/t10.sudo.out")" "$(tail -n 2 "$AUDIT")"
+fi
 grp=$(record_field e2e-end-exp cgroup)
 check "the record names the session's cgroup under /delegate/" \
     bash -c '[[ $1 == /delegate/'"$SSHD_SVC"'-* ]] && [ -d "/sys/fs/cgroup$1" ]' _ "$grp"
@@ -162,7 +175,7 @@ check "the sudo run from the session has its own group, nested in the session's"
     bash -c '[[ $1 == "$2"/sudo-* ]] && [ -d "/sys/fs/cgroup$1" ]' _ "$sudo_grp" "$grp"
 check "the sudo command runs in the nested group" in_group "$(pgrep -fx 'sleep 7106')" "$sudo_grp"
 check "a session's process cannot leave its group (as the actor)" \
-    bash -c '! runuser -u ci-deploy -- sh -c "echo \$\$ >/sys/fs/cgroup/cgroup.procs" 2>/dev/null'
+    bash -c '! runuser -u ops-bot -- sh -c "echo \$\$ >/sys/fs/cgroup/cgroup.procs" 2>/dev/null'
 check "audit: session_open for the ssh session" audit_has event=session_open jti=e2e-end-exp
 check "audit: session_open for the sudo command" audit_has event=session_open jti=e2e-end-exp-sudo
 "$CTL" sessions --json >"$NS/sessions.json" 2>&1
@@ -195,7 +208,7 @@ revoke_case() {   # M KIND VALUE REASON [ticket options...]
     expect_ended "revoke --$kind" "$jti" "$g" "$reason" "$m"
 }
 revoke_case 21 ticket e2e-end-21 revoked_ticket
-revoke_case 22 actor ci-deploy revoked_actor
+revoke_case 22 actor "$ACTOR" revoked_actor
 revoke_case 23 principal alice revoked_principal
 revoke_case 24 issuer corp revoked_issuer
 revoke_case 25 key k1 revoked_key
@@ -207,14 +220,13 @@ T=$(ssh_ticket e2e-end-27 10m)
 if ssh_start s27 "$T" "$(remote_cmd 27)" && wait_for 20 all_running $(markers 27); then
     g=$(record_field e2e-end-27 cgroup)
     audit_mark
-    sed -i 's/principals = \["alice", "release"\];/principals = ["release"];/' "$CONF"
-    expect_ended "alice no longer among ci-deploy's principals" e2e-end-27 "$g" principal_not_allowed 27
+    sed -i "/name = \"$ACTOR\"/s/principals = \\[\"alice\", \"release\"\\];/principals = [\"release\"];/" "$CONF"
+    grep -q "name = \"$ACTOR\".*principals = \\[\"release\"\\]" "$CONF" || not_ok "config edit"
+    expect_ended "alice no longer among $ACTOR's principals" e2e-end-27 "$g" principal_not_allowed 27
 else
     not_ok "principal edit: session started"
 fi
-e2e_write_config
-sed -i -e "s/services = \[\"$SSHD_SVC\"\];/services = [\"$SSHD_SVC\", \"sudo\"];/" "$CONF"
-printf 'sessions = { grace = %d; };\n' "$GRACE" >>"$CONF"
+test_config
 
 # ---- an unusable config ends nothing by itself -----------------------------------------
 T=$(ssh_ticket e2e-end-31 10m)
@@ -273,11 +285,11 @@ SSH_ASKPASS=$NS/bin/askpass SSH_ASKPASS_REQUIRE=force DELEGATE_TICKET=$T \
     timeout 60 setsid -w ssh "${E2E_SSH_OPTS[@]}" -n -o BatchMode=no \
     -o PreferredAuthentications=keyboard-interactive -o PubkeyAuthentication=no \
     -o ControlMaster=yes -o ControlPath="$CM" -o ControlPersist=120 \
-    -p "$PORT" ci-deploy@127.0.0.1 'echo FIRST' >"$NS/cm1.out" 2>>"$NS/ssh-client.err"
+    -p "$PORT" "$ACTOR@127.0.0.1" 'echo FIRST' >"$NS/cm1.out" 2>>"$NS/ssh-client.err"
 check "ControlPersist: the first command ran" grep -qx FIRST "$NS/cm1.out"
 mux() {
     timeout 20 ssh "${E2E_SSH_OPTS[@]}" -n -o BatchMode=yes -o ControlMaster=no \
-        -o ControlPath="$CM" -p "$PORT" ci-deploy@127.0.0.1 "$@" 2>>"$NS/ssh-client.err"
+        -o ControlPath="$CM" -p "$PORT" "$ACTOR@127.0.0.1" "$@" 2>>"$NS/ssh-client.err"
 }
 out=$(mux echo SECOND)
 is "$out" SECOND "ControlPersist: a multiplexed command runs before exp"
@@ -291,12 +303,16 @@ ssh -o ControlPath="$CM" -O exit x >/dev/null 2>&1
 mv /run/delegate/sessions /run/delegate/sessions.saved
 install -m 0644 /dev/null /run/delegate/sessions
 T=$(ssh_ticket e2e-end-61 10m)
-out=$(ssh_kbd "$T" ci-deploy 'echo ADMITTED')
-check "records unusable: ssh login refused (account phase)" bash -c '! grep -q ADMITTED <<<"$1"' _ "$out"
-check "records unusable: sshd logs why" grep -q "session records cannot be written" "$NS/sshd.log"
+audit_mark
+out=$(ssh_kbd "$T" "$ACTOR" 'echo ADMITTED')
+check "records unusable: ssh login refused" bash -c '! grep -q ADMITTED <<<"$1"' _ "$out"
+# sshd reports any failing account phase as "User account has expired"
+check "records unusable: refused by the account phase (sshd: Failed keyboard-interactive)" \
+    bash -c 'tail -n 5 "$1" | grep -q "Failed keyboard-interactive/pam for $2"' _ "$NS/sshd.log" "$ACTOR"
+check "records unusable: no session was opened" audit_lacks event=session_open jti=e2e-end-61
 rm -f /run/delegate/sessions
 mv /run/delegate/sessions.saved /run/delegate/sessions
-out=$(ssh_kbd "$T" ci-deploy 'echo ADMITTED')
+out=$(ssh_kbd "$T" "$ACTOR" 'echo ADMITTED')
 check "records usable again: the same ticket logs in" grep -qx ADMITTED <<<"$out"
 
 # ---- nothing else touched, nothing left behind ------------------------------------------
