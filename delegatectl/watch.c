@@ -223,6 +223,14 @@ static int sweep(const struct dlg_session *list, int n)
     return busy;
 }
 
+static int64_t realtime_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* One pass: start ending what must end; returns ms until the next exp. */
 static int64_t scan(struct watch *w)
 {
@@ -263,7 +271,7 @@ static int64_t scan(struct watch *w)
             why[i] = reason;
             continue;
         }
-        until = (list[i].expires - now) * 1000;
+        until = list[i].expires * 1000 - realtime_ms();
         if (until < next)
             next = until;
     }

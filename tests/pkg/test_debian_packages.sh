@@ -66,6 +66,13 @@ inside() {
              /usr/share/doc/delegate-tools/examples/delegate.conf; do
         check "installed: $f" test -f "$f"
     done
+    check "installed: /lib/systemd/system/delegate-watch.service" \
+        test -f /lib/systemd/system/delegate-watch.service
+    check "delegate-watch.service runs the installed delegatectl watch" \
+        grep -qx 'ExecStart=/usr/sbin/delegatectl watch --config /etc/delegate/delegate.conf' \
+        /lib/systemd/system/delegate-watch.service
+    check "delegate-watch.service is enabled on install" \
+        test -L /etc/systemd/system/multi-user.target.wants/delegate-watch.service
     check "/etc/delegate is a directory 0755 root:root" \
         sh -c '[ "$(stat -c "%F %a %U:%G" /etc/delegate)" = "directory 755 root:root" ]'
     if command -v systemd-tmpfiles >/dev/null; then
@@ -232,6 +239,8 @@ EOF
     if [ "$before" = "$after" ]; then ok "/etc/pam.d/* and /etc/nsswitch.conf byte for byte as before"
     else nok "/etc/pam.d/* and /etc/nsswitch.conf byte for byte as before" "$(diff <(echo "$before") <(echo "$after"))"; fi
     check "purge keeps the admin's /etc/delegate/delegate.conf" test -f /etc/delegate/delegate.conf
+    check "purge disables delegate-watch.service" \
+        test ! -e /etc/systemd/system/multi-user.target.wants/delegate-watch.service
     check "purge drops runtime state (/run/delegate, .once)" \
         sh -c '[ ! -e /run/delegate ] && [ ! -e /var/lib/delegate/.once ]'
     touch "$work/inside-done"
