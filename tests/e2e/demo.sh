@@ -175,7 +175,7 @@ step "Sessions end when their authority ends: delegatectl watch (delegate-watch.
 show "delegatectl watch &      # root daemon; shipped as delegate-watch.service"
 "$CTL" watch --config "$CONF" >"$NS/watch.log" 2>&1 &
 watch_pid=$!
-wait_for 10 grep -q watching "$NS/watch.log"
+wait_for 10 grep -sq watching "$NS/watch.log"
 T4=$(issue --actor ci-deploy --for alice --host "$HOSTNAME_DLG" --service "$SSHD_SVC" \
            --ttl 15s --jti demo-expiring)
 show "ssh ci-deploy@127.0.0.1 'setsid sleep 6001 & sleep 600'    # ticket demo-expiring: 15 s"
@@ -188,9 +188,15 @@ ssh_bg() {   # TICKET MARKER: a session with a setsid child that tries to outliv
         >"$NS/bg-$2.out" 2>>"$NS/ssh-client.err" &
     wait_for 30 grep -sqx STARTED "$NS/bg-$2.out"
 }
-child_gone() { ! pgrep -fx "sleep $1" >/dev/null; }
+# only this demo's processes (the pid namespace is the host's)
+mine() { local p c; for p in "$@"; do
+    c=$(sed -n 's/^0:://p' "/proc/$p/cgroup" 2>/dev/null)
+    [ -n "$c" ] && [[ $c != /..* ]] && echo "$p"; done; }
+# shellcheck disable=SC2046
+child_gone() { [ -z "$(mine $(pgrep -fx "sleep $1"))" ]; }
 ssh_bg "$T4" 6001
-grp=$(sed -n 's/^0:://p' "/proc/$(pgrep -fx 'sleep 6001')/cgroup" 2>/dev/null)
+# shellcheck disable=SC2046
+grp=$(sed -n 's/^0:://p' "/proc/$(mine $(pgrep -fx 'sleep 6001') | head -n 1)/cgroup" 2>/dev/null)
 echo "   the setsid child runs in the session's cgroup: $grp"
 show "delegatectl sessions"
 "$CTL" sessions 2>&1 | indent
@@ -198,21 +204,22 @@ check "the setsid child is contained in the session's cgroup" \
     bash -c '[[ $1 == /delegate/* ]]' _ "$grp"
 echo "   ... waiting for the ticket's exp (no revocation, no --terminate) ..."
 check "at exp, watch ends the session and its setsid child does not escape" wait_for 60 child_gone 6001
-grep -E "ending|ended" "$NS/watch.log" | sed 's/^[^ ]* //' | indent
-check "audit: session_end reason=expired" \
+check "audit: session_end reason=expired" wait_for 30 \
     grep -qE '"event": ?"session_end".*"jti": ?"demo-expiring".*"reason": ?"expired"' "$AUDIT"
+grep -E "ending|ended" "$NS/watch.log" | sed 's/^[^ ]* //' | indent
 
 T5=$(issue --actor ci-deploy --for alice --host "$HOSTNAME_DLG" --service "$SSHD_SVC" \
            --ttl 10m --jti demo-revoked-live)
 show "ssh ci-deploy@127.0.0.1 'setsid sleep 6002 & sleep 600'    # ticket demo-revoked-live: 10 min"
 ssh_bg "$T5" 6002
-check "the second session runs" pgrep -fx "sleep 6002" >/dev/null
+still_runs() { ! child_gone "$1"; }
+check "the second session runs, its setsid child too" still_runs 6002
 show "delegatectl revoke --principal alice      # no --terminate: watch sees revoked.conf change"
 "$CTL" revoke --principal alice --config "$CONF" 2>&1 | indent
 check "watch ends the live session, setsid child included" wait_for 30 child_gone 6002
-grep -E "ending|ended" "$NS/watch.log" | tail -n 2 | sed 's/^[^ ]* //' | indent
-check "audit: session_end reason=revoked_principal" \
+check "audit: session_end reason=revoked_principal" wait_for 30 \
     grep -qE '"event": ?"session_end".*"jti": ?"demo-revoked-live".*"reason": ?"revoked_principal"' "$AUDIT"
+grep -E "ending|ended" "$NS/watch.log" | tail -n 2 | sed 's/^[^ ]* //' | indent
 check "no session cgroup left behind" \
     wait_for 70 bash -c '[ -z "$(find /sys/fs/cgroup/delegate -mindepth 1 -type d 2>/dev/null)" ]'
 kill "$watch_pid" 2>/dev/null; wait "$watch_pid" 2>/dev/null

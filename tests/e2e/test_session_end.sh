@@ -67,9 +67,16 @@ markers() {      # M [with-sudo]: the sleep arguments of a session
     [ -n "${2:-}" ] && n=6
     seq -f "7${m}%g" 0 "$n"
 }
-# pids of "sleep N" exactly (not the ssh client whose command line holds the text)
-sleep_pids() { local n; for n in "$@"; do pgrep -fx "sleep $n"; done; }
-all_running() { local n; for n in "$@"; do pgrep -fx "sleep $n" >/dev/null || return 1; done; }
+# pids of "sleep N" exactly (not the ssh client whose command line holds
+# the text), only those of this test: the pid namespace is the host's, and
+# a process outside this test's cgroup namespace shows a "/.." path
+mine() { local p c; for p in "$@"; do
+    c=$(sed -n 's/^0:://p' "/proc/$p/cgroup" 2>/dev/null)
+    [ -n "$c" ] && [[ $c != /..* ]] && echo "$p"; done; }
+# shellcheck disable=SC2046
+pgrep_mine() { mine $(pgrep -fx "$1"); }
+sleep_pids() { local n; for n in "$@"; do pgrep_mine "sleep $n"; done; }
+all_running() { local n; for n in "$@"; do [ -n "$(pgrep_mine "sleep $n")" ] || return 1; done; }
 none_running() { [ -z "$(sleep_pids "$@")" ]; }
 
 # ssh_start NAME TICKET CMD: a session in the background (client pid in
@@ -173,7 +180,7 @@ check "the sshd monitor (the session leader) is inside it" in_group "$leader" "$
 sudo_grp=$(record_field e2e-end-exp-sudo cgroup)
 check "the sudo run from the session has its own group, nested in the session's" \
     bash -c '[[ $1 == "$2"/sudo-* ]] && [ -d "/sys/fs/cgroup$1" ]' _ "$sudo_grp" "$grp"
-check "the sudo command runs in the nested group" in_group "$(pgrep -fx 'sleep 7106')" "$sudo_grp"
+check "the sudo command runs in the nested group" in_group "$(pgrep_mine 'sleep 7106')" "$sudo_grp"
 check "a session's process cannot leave its group (as the actor)" \
     bash -c '! runuser -u ops-bot -- sh -c "echo \$\$ >/sys/fs/cgroup/cgroup.procs" 2>/dev/null'
 check "audit: session_open for the ssh session" audit_has event=session_open jti=e2e-end-exp
@@ -318,13 +325,13 @@ check "records usable again: the same ticket logs in" grep -qx ADMITTED <<<"$out
 # ---- nothing else touched, nothing left behind ------------------------------------------
 check "a root process outside any session is untouched" kill -0 "$OUTSIDE_ROOT"
 check "a process of a local user outside any session is untouched" \
-    bash -c 'pgrep -fx "sleep 7991" >/dev/null'
-check "no session process is left" bash -c '! pgrep -fx "sleep 7[1-6][0-9][0-9]"'
+    test -n "$(pgrep_mine 'sleep 7991')"
+check "no session process is left" test -z "$(pgrep_mine 'sleep 7[1-6][0-9][0-9]')"
 check "no record is left" wait_for 15 bash -c '[ -z "$(ls -A /run/delegate/sessions)" ]'
 check "no session cgroup is left (watch swept the ended ones)" \
     wait_for 70 bash -c '[ -z "$(find /sys/fs/cgroup/delegate -mindepth 1 -type d 2>/dev/null)" ]'
 check "watch logged each end" grep -q "ended session" "$NS/watch.log"
 stop_watch
 kill "$OUTSIDE_ROOT" 2>/dev/null
-pkill -fx "sleep 7991"
+kill $(pgrep_mine 'sleep 7991') 2>/dev/null
 diag "watch log (tail):" "$(tail -n 8 "$NS/watch.log")"
