@@ -383,6 +383,42 @@ int dlg_cg_usable(char *err, size_t errlen)
     return 0;
 }
 
+int dlg_cg_scope_kind(const char *path)
+{
+    const char *last = path ? strrchr(path, '/') : NULL;
+    size_t n;
+
+    if (!last || !dlg_cg_valid_path(path))
+        return 0;
+    last++;
+    n = strlen(last);
+    if (n <= 6 || strcmp(last + n - 6, ".scope") != 0)
+        return 0;
+    if (strncmp(last, "session-", 8) == 0)
+        return 1;
+    if (strncmp(last, "delegate-", 9) == 0)
+        return 2;
+    return 0;
+}
+
+/* path is one of our scopes (delegate-*.scope, Delegate=yes) or below one. */
+static bool within_own_scope(const char *path)
+{
+    char copy[DLG_CG_PATH_MAX], *slash;
+
+    if ((size_t)snprintf(copy, sizeof(copy), "%s", path) >= sizeof(copy))
+        return false;
+    while (copy[0]) {
+        if (dlg_cg_scope_kind(copy) == 2)
+            return true;
+        slash = strrchr(copy, '/');
+        if (!slash || slash == copy)
+            break;
+        *slash = '\0';
+    }
+    return false;
+}
+
 static bool ends_with(const char *s, const char *tail)
 {
     size_t n = strlen(s), m = strlen(tail);
@@ -447,8 +483,19 @@ int dlg_cg_contain(pid_t pid, const char *name, const char *parent, char *path, 
     }
     nested = (parent && dlg_cg_valid_path(parent) && dlg_cg_is_within(cur, parent)) ||
              (strncmp(cur, DLG_CG_BASE "/", sizeof(DLG_CG_BASE)) == 0 && dlg_cg_valid_path(cur));
-    if (!nested && dlg_cg_systemd())
-        return contain_systemd(pid, name, path, len, err, errlen);
+    if (dlg_cg_systemd()) {
+        /* systemd owns the tree: never create groups in its part of it.
+         * A logind session scope (pam_systemd ran first) is the session's
+         * group; a group inside one of our own scopes (Delegate=yes) is
+         * ours to make; inside any other scope (a logind one) a nested
+         * session shares it; else a transient scope of our own. */
+        if (dlg_cg_scope_kind(cur) == 1 && !nested)
+            return (size_t)snprintf(path, len, "%s", cur) < len ? 0 : -1;
+        if (nested && !within_own_scope(cur))
+            return (size_t)snprintf(path, len, "%s", cur) < len ? 0 : -1;
+        if (!nested)
+            return contain_systemd(pid, name, path, len, err, errlen);
+    }
     if (nested) {
         dir = cur;
     } else {
@@ -682,4 +729,19 @@ int dlg_cg_others(const char *path, pid_t self)
         return -1;
     }
     return count_tree(path, self, 0);
+}
+
+int dlg_cg_effective(const char *recorded, pid_t leader, uint64_t start_ticks, char *buf,
+                     size_t len)
+{
+    char cur[DLG_CG_PATH_MAX];
+    uint64_t ticks;
+
+    if (!dlg_cg_valid_path(recorded) || (size_t)snprintf(buf, len, "%s", recorded) >= len)
+        return -1;
+    if (!dlg_cg_systemd() || start_ticks == 0 || dlg_proc_start_ticks(leader, &ticks) != 0 ||
+        ticks != start_ticks || dlg_cg_of_pid(leader, cur, sizeof(cur)) != 0 ||
+        strcmp(cur, recorded) == 0 || dlg_cg_is_within(cur, recorded) || dlg_cg_scope_kind(cur) == 0)
+        return 0;
+    return (size_t)snprintf(buf, len, "%s", cur) < len ? 0 : -1;
 }

@@ -47,6 +47,19 @@ bool dlg_cg_valid_path(const char *path);
 /* path is group or below it. */
 bool dlg_cg_is_within(const char *path, const char *group);
 
+/* 1: a logind session scope ("session-N.scope"), 2: one of our transient
+ * scopes ("delegate-....scope"), 0: anything else. */
+int dlg_cg_scope_kind(const char *path);
+
+/* The group a recorded session occupies now.  Without systemd: the
+ * recorded one.  Where systemd owns the tree, pam_systemd running after
+ * pam_delegate moves the leader into a logind session scope: when the
+ * leader (pid with the recorded start time, a root process the actor cannot
+ * move) is alive in a session or delegate scope other than the recorded
+ * group, that scope.  Fills buf; 0 or -1. */
+int dlg_cg_effective(const char *recorded, pid_t leader, uint64_t start_ticks, char *buf,
+                     size_t len);
+
 /* Can a session be contained now?  0, or -1 with a reason in err. */
 int dlg_cg_usable(char *err, size_t errlen);
 

@@ -1,6 +1,7 @@
 /* Ending contained sessions (see ending.h). */
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -55,8 +56,21 @@ void dlg_end_begin(struct dlg_ending *e, struct dlg_session *s, const char *reas
     snprintf(e->reason, sizeof(e->reason), "%s", reason ? reason : "revoked");
     e->begun = true;
     e->begun_ms = now_ms;
-    if (e->s.cgroup)
+    if (e->s.cgroup) {
+        char eff[DLG_CG_PATH_MAX];
+
+        /* systemd: follow the leader into the logind scope pam_systemd
+         * moved it to (cgroup.h); the record then names that scope */
+        if (dlg_cg_effective(e->s.cgroup, e->s.pid, e->s.start_ticks, eff, sizeof(eff)) == 0 &&
+            strcmp(eff, e->s.cgroup) != 0) {
+            char *copy = strdup(eff);
+            if (copy) {
+                free(e->s.cgroup);
+                e->s.cgroup = copy;
+            }
+        }
         (void)dlg_cg_signal(e->s.cgroup, SIGHUP);
+    }
 }
 
 bool dlg_end_step(struct dlg_ending *e, int64_t grace_ms, int64_t now_ms)

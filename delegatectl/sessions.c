@@ -316,9 +316,17 @@ static int terminate_contained(const struct ctl_verb *v, const struct ctl_revoca
                 dlg_cg_is_within(list[j].cgroup, list[i].cgroup))
                 take[j] = true;
     for (i = 0; i < n; i++) {
+        char eff[DLG_CG_PATH_MAX], *copy;
+
         if (!take[i])
             continue;
         (*found)++;
+        /* where systemd moved the leader (cgroup.h: dlg_cg_effective) */
+        if (dlg_cg_effective(list[i].cgroup, list[i].pid, list[i].start_ticks, eff, sizeof(eff)) == 0 &&
+            strcmp(eff, list[i].cgroup) != 0 && (copy = strdup(eff)) != NULL) {
+            free(list[i].cgroup);
+            list[i].cgroup = copy;
+        }
         if (!dlg_cg_exists(list[i].cgroup) || dlg_cg_empty(list[i].cgroup) == 1) {
             printf("session %s pid %ld actor %s jti %s has already ended\n", dash(list[i].service),
                    (long)list[i].pid, dash(list[i].actor), dash(list[i].jti));

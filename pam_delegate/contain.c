@@ -62,22 +62,18 @@ int pd_contain(pam_handle_t *pamh, const char *service, char *path, size_t len, 
     return rc;
 }
 
-bool pd_session_lingers(pam_handle_t *pamh, pid_t leader)
+bool pd_session_lingers(pam_handle_t *pamh, pid_t leader, const char *group)
 {
-    char cur[DLG_CG_PATH_MAX], tag[32];
-    const char *last;
+    char cur[DLG_CG_PATH_MAX];
     pid_t self = getpid();
-    int n;
+    const char *g = group;
 
     (void)pamh;
-    /* only the leader itself can tell: its group ("SERVICE-PID-TICKS", or
-     * the scope "delegate-SERVICE-PID-TICKS.scope") is the session's */
-    if (leader != self || dlg_cg_of_pid(self, cur, sizeof(cur)) != 0 || !dlg_cg_valid_path(cur))
+    if (leader != self || !dlg_cg_valid_path(group))
         return false;
-    last = strrchr(cur, '/');
-    snprintf(tag, sizeof(tag), "-%ld-", (long)self);
-    if (!last || !strstr(last, tag))
-        return false;
-    n = dlg_cg_others(cur, self);
-    return n > 0;
+    /* systemd: pam_systemd may have moved this process into a logind
+     * session scope after the open; that scope is the session's now */
+    if (dlg_cg_systemd() && dlg_cg_of_pid(self, cur, sizeof(cur)) == 0 && dlg_cg_scope_kind(cur) != 0)
+        g = cur;
+    return dlg_cg_others(g, self) > 0;
 }

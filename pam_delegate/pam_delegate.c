@@ -512,6 +512,7 @@ PD_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const
     }
     st->session_open = true;
     st->session_pid = getpid();
+    snprintf(st->session_cgroup, sizeof(st->session_cgroup), "%s", cgroup);
     /* The carry record (sudo: the one written for our parent) is spent. */
     if (st->carry_name[0] != '\0') {
         pd_carry_remove(st->carry_name);
@@ -550,7 +551,7 @@ PD_EXPORT int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, cons
      * still hold the ticket's authority: the record stays, so that
      * `delegatectl watch` ends them at exp or at a revocation (and drops
      * the record once the group is empty). */
-    if (pd_session_lingers(pamh, st->session_pid))
+    if (pd_session_lingers(pamh, st->session_pid, st->session_cgroup))
         pam_syslog(pamh, LOG_INFO, "session closed with processes left in its cgroup: "
                    "they end with the ticket's authority");
     else
