@@ -132,12 +132,10 @@ static void reload(struct watch *w)
         w->audit_cfg = dlg_config_load(w->config, NULL);
     } else {
         why = diag.errors.n > 0 ? diag.errors.v[0] : "cannot load";
-        /* once per change: the same error again is not logged again */
-        if (strcmp(why, w->last_error) != 0) {
-            logf_("config %s unusable (%s): no session is ended for a revocation until it "
-                  "is fixed; expired sessions still end", w->config, why);
-            snprintf(w->last_error, sizeof(w->last_error), "%s", why);
-        }
+        /* once per change (reload runs only when a file changed) */
+        logf_("config %s unusable (%s): no session is ended for a revocation until it "
+              "is fixed; expired sessions still end", w->config, why);
+        snprintf(w->last_error, sizeof(w->last_error), "%s", why);
     }
     dlg_diag_free(&diag);
     rearm(w);
@@ -419,6 +417,9 @@ static int run_watch(const struct ctl_verb *v, int argc, char **argv)
             drain(&w, &cchg, &schg);
             reload(&w);
         }
+        /* safety net for a change inotify could not see */
+        if (!cchg && !schg && w.cfg && !dlg_config_unchanged(w.cfg))
+            reload(&w);
         step_endings(&w);
         next = scan(&w);
         last_full = dlg_mono_ms();
