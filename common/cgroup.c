@@ -69,8 +69,9 @@ int dlg_cg_mount(char *buf, size_t len)
         if (!sep || strncmp(sep + 3, "cgroup2 ", 8) != 0)
             continue;
         *sep = '\0';
-        for (k = 0, f[0] = strtok_r(line, " ", &save); f[k] && k < 4;)
-            f[++k] = strtok_r(NULL, " ", &save);
+        f[0] = strtok_r(line, " ", &save);
+        for (k = 0; k < 4 && f[k]; k++)
+            f[k + 1] = strtok_r(NULL, " ", &save);
         /* only a plain path (mountinfo escapes spaces as \040) */
         if (k == 4 && f[4] && f[4][0] == '/' && !strchr(f[4], '\\') && is_cgroup2(f[4]) &&
             (size_t)snprintf(buf, len, "%s", f[4]) < len)
