@@ -33,6 +33,8 @@ inside() {
     N=$2
     ma=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -print-multiarch)
 
+    # A cgroup2 of the test's own (the outer part made the cgroup namespace).
+    mount -t cgroup2 dlg-pkg-cgroup2 /sys/fs/cgroup || { nok "cgroup2 of the test's own"; return; }
     # Everything dpkg, pam-auth-update and the postinsts write lands in tmpfs.
     mount -t tmpfs -o mode=0755 dlg-pkg-overlays "$work/ov" || { nok "tmpfs for the overlays"; return; }
     for d in etc usr var run; do
@@ -328,8 +330,15 @@ fi
 host_before=$(snapshot_auth_files)
 host_dpkg_before=$(dpkg -l 2>/dev/null | grep -E '^.. +(libpam-delegate|libnss-delegate|delegate-tools) ')
 
-UPVER=$UPVER unshare --mount --propagation private -- bash "$0" --inside "$WORK" "$N"
+# pamtester opens a contained session: the inside part runs in a cgroup and
+# a cgroup namespace of its own (tests/lib/cgroup-ns.sh), removed afterwards
+. "$ROOT/tests/lib/cgroup-ns.sh"
+CG=$(dlgcg_create) || { nok "a cgroup2 group for the test"; exit 1; }
+trap 'dlgcg_destroy "$CG"; rm -rf "$WORK"' EXIT
+UPVER=$UPVER bash -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' _ "$CG" \
+    unshare --cgroup --mount --propagation private -- bash "$0" --inside "$WORK" "$N"
 [ -f "$WORK/count" ] && N=$(cat "$WORK/count")
+check "the test's cgroup removed with every child group" dlgcg_destroy "$CG"
 check "the namespace part ran to its end" test -f "$WORK/inside-done"
 
 host_after=$(snapshot_auth_files)
