@@ -239,11 +239,15 @@ test_config
 T=$(ssh_ticket e2e-end-31 10m)
 check "unusable config: session started" ssh_start s31 "$T" "$(remote_cmd 31)"
 check "unusable config: its processes run" wait_for 20 all_running $(markers 31)
+T=$(ssh_ticket e2e-end-33 15s)
+check "unusable config: a session with a short ticket started" ssh_start s33 "$T" "$(remote_cmd 33)"
+g33=$(record_field e2e-end-33 cgroup)
 cp -p "$CONF" "$NS/conf.good"
+audit_mark
 echo 'this is = not ( libconfig' >>"$CONF"
 check "watch logs the unusable config" wait_for 10 grep -q "unusable" "$NS/watch.log"
-sleep 2
-check "unusable config: the session still runs" all_running $(markers 31)
+expect_ended "unusable config: expiry still ends a session" e2e-end-33 "$g33" expired 33
+check "unusable config: the other session still runs (nothing ended for it)" all_running $(markers 31)
 cp -p "$NS/conf.good" "$CONF"
 
 # ---- a second session of the same actor survives the first one's revocation ----------
