@@ -271,6 +271,13 @@ static void test_cgroup_paths(void **state)
     assert_false(dlg_cg_is_within("/delegate/ab", "/delegate/a"));
     assert_false(dlg_cg_is_within("/delegate", "/delegate/a"));
     assert_true(dlg_cg_is_within("/anything", "/"));
+    /* systemd scopes: logind's, ours, anything else */
+    assert_int_equal(dlg_cg_scope_kind("/user.slice/user-62001.slice/session-7.scope"), 1);
+    assert_int_equal(dlg_cg_scope_kind("/system.slice/delegate-sshd-1-2.scope"), 2);
+    assert_int_equal(dlg_cg_scope_kind("/system.slice/ssh.service"), 0);
+    assert_int_equal(dlg_cg_scope_kind("/system.slice/delegate-sshd-1-2.scope/sudo-3-4"), 0);
+    assert_int_equal(dlg_cg_scope_kind("/.scope"), 0);
+    assert_int_equal(dlg_cg_scope_kind(NULL), 0);
 }
 
 /* dlg_session_find_by_pid: the innermost recorded group holding the pid. */
