@@ -115,7 +115,16 @@ static void rearm(struct watch *w)
     w->sessions_wd = inotify_add_watch(w->ifd, w->dir, IN_CREATE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM);
 }
 
+static void reload_as(struct watch *w, bool safety);
+
 static void reload(struct watch *w)
+{
+    reload_as(w, false);
+}
+
+/* safety: a periodic retry of an unusable config, logged only when the
+ * error is a new one */
+static void reload_as(struct watch *w, bool safety)
 {
     struct dlg_diag diag = { 0 };
     struct dlg_config *cfg = dlg_config_load(w->config, &diag);
@@ -132,9 +141,11 @@ static void reload(struct watch *w)
         w->audit_cfg = dlg_config_load(w->config, NULL);
     } else {
         why = diag.errors.n > 0 ? diag.errors.v[0] : "cannot load";
-        /* once per change (reload runs only when a file changed) */
-        logf_("config %s unusable (%s): no session is ended for a revocation until it "
-              "is fixed; expired sessions still end", w->config, why);
+        /* once per change (reload runs when a file changed; the safety
+         * retry logs only a new error) */
+        if (!safety || strcmp(why, w->last_error) != 0)
+            logf_("config %s unusable (%s): no session is ended for a revocation until it "
+                  "is fixed; expired sessions still end", w->config, why);
         snprintf(w->last_error, sizeof(w->last_error), "%s", why);
     }
     dlg_diag_free(&diag);
@@ -417,14 +428,18 @@ static int run_watch(const struct ctl_verb *v, int argc, char **argv)
             drain(&w, &cchg, &schg);
             reload(&w);
         }
-        /* safety net for a change inotify could not see */
-        if (!cchg && !schg && w.cfg && !dlg_config_unchanged(w.cfg))
-            reload(&w);
+        /* safety net for a change inotify could not see (a directory that
+         * did not exist yet), at most once per SAFETY_MS */
+        if (!cchg && !schg && dlg_mono_ms() - last_full >= SAFETY_MS - 100) {
+            if (!w.cfg)
+                reload_as(&w, true);
+            else if (!dlg_config_unchanged(w.cfg))
+                reload(&w);
+            last_full = dlg_mono_ms();
+        }
         step_endings(&w);
         next = scan(&w);
-        last_full = dlg_mono_ms();
     }
-    (void)last_full;
     logf_("stopping");
     for (i = 0; i < w.nending; i++)
         dlg_end_free(&w.ending[i]);
