@@ -105,7 +105,8 @@ void validate(struct loader *L, const config_setting_t *root)
         return;
     }
     static const char *const known[] = {"version", "host", "tickets", "issuers", "accounts",
-                                        "actors", "groups", "audit", "revoke", NULL};
+                                        "actors", "groups", "audit", "revoke", "sessions",
+                                        NULL};
     check_known(L, root, known, "the top level");
     load_version(L, root);
     load_host(L, root);
@@ -116,6 +117,7 @@ void validate(struct loader *L, const config_setting_t *root)
     load_revoke(L, root);
     load_actors(L, root);
     load_audit(L, root);
+    load_sessions(L, root);
 }
 
 /* After parsing: libconfig must not have opened any file itself (every

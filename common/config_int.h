@@ -6,7 +6,8 @@
  *   config_diag.c      diagnostics: FILE:LINE of a setting, errors, warnings
  *   config_include.c   @include expansion, the line map, the lexical checks
  *   config_get.c       typed getters and value validators
- *   config_sections.c  version, host, tickets, accounts, issuers, groups, audit
+ *   config_sections.c  version, host, tickets, accounts, issuers, groups, audit,
+ *                      sessions
  *   config_actor.c     actors, field by field, and their duplicate checks
  *   config_revoke.c    the revoke section and revoke-file validation
  *   config_index.c     sorted indexes and the bsearch lookups
@@ -151,6 +152,7 @@ void load_accounts(struct loader *L, const config_setting_t *root);
 void load_issuers(struct loader *L, const config_setting_t *root);
 void load_groups(struct loader *L, const config_setting_t *root);
 void load_audit(struct loader *L, const config_setting_t *root);
+void load_sessions(struct loader *L, const config_setting_t *root);
 
 /* config_revoke.c */
 void load_revoke(struct loader *L, const config_setting_t *root);

@@ -1,5 +1,5 @@
-/* The section loaders: version, host, tickets, accounts, issuers, groups
- * and audit.  Actors are in config_actor.c, revoke in config_revoke.c. */
+/* The section loaders: version, host, tickets, accounts, issuers, groups,
+ * audit and sessions.  Actors are in config_actor.c, revoke in config_revoke.c. */
 #include "config_int.h"
 
 #include <stdio.h>
@@ -327,5 +327,25 @@ void load_audit(struct loader *L, const config_setting_t *root)
             serr(L, member(a, "file"), "audit: 'file' must be an absolute path");
         else
             dup_str(L, &cfg->audit_file, file);
+    }
+}
+
+/* sessions = { grace = 5; }: seconds between SIGHUP and SIGKILL when a
+ * session's authority ends (issue 10).  At most an hour. */
+void load_sessions(struct loader *L, const config_setting_t *root)
+{
+    static const char *const known[] = {"grace", NULL};
+    const config_setting_t *s = section(L, root, "sessions");
+    int64_t grace = 5;
+
+    L->cfg->session_grace = 5;
+    if (s == NULL)
+        return;
+    check_known(L, s, known, "sessions");
+    if (get_seconds(L, s, "grace", "sessions", false, &grace) == 1) {
+        if (grace > 3600)
+            serr(L, member(s, "grace"), "sessions: 'grace' must be at most 3600 seconds");
+        else
+            L->cfg->session_grace = grace;
     }
 }
