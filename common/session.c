@@ -69,6 +69,7 @@ int dlg_session_write(const char *dir, const struct dlg_session *s)
         set_text(o, "principal", s->principal) || set_text(o, "service", s->service) ||
         set_text(o, "user", s->user) || set_text(o, "tty", s->tty) ||
         set_text(o, "rhost", s->rhost) || set_text(o, "iss", s->iss) || set_text(o, "kid", s->kid) ||
+        set_text(o, "key", s->key) ||
         json_object_set_new(o, "pid", json_integer(s->pid)) ||
         json_object_set_new(o, "start", json_integer(s->start)) ||
         json_object_set_new(o, "expires", json_integer(s->expires))) {
@@ -164,6 +165,7 @@ static void session_clear(struct dlg_session *s)
     free(s->rhost);
     free(s->iss);
     free(s->kid);
+    free(s->key);
     memset(s, 0, sizeof(*s));
 }
 
@@ -202,6 +204,7 @@ static int read_record(int dfd, const char *name, struct dlg_session *s)
     s->rhost = opt_text(o, "rhost", &bad);
     s->iss = opt_text(o, "iss", &bad);
     s->kid = opt_text(o, "kid", &bad);
+    s->key = opt_text(o, "key", &bad);
     s->pid = (pid_t)opt_int(o, "pid", &bad);
     s->start = opt_int(o, "start", &bad);
     s->expires = opt_int(o, "expires", &bad);

@@ -10,6 +10,7 @@ struct dlg_session {
     char *jti, *actor, *principal, *service, *user, *tty, *rhost, *iss, *kid;
     pid_t pid;                  /* session leader */
     int64_t start, expires;
+    char *key;                  /* the ticket's cnf fingerprint, NULL if unbound */
 };
 
 /* Record name: "<service>-<pid>.json".  Creates dir 0700 if missing. */

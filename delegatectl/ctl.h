@@ -29,6 +29,7 @@ struct ctl_verb {
 extern const struct ctl_verb ctl_verb_keygen, ctl_verb_issue, ctl_verb_inspect,
     ctl_verb_verify, ctl_verb_check_config, ctl_verb_revoke, ctl_verb_prune,
     ctl_verb_sessions, ctl_verb_askpass;
+extern const struct ctl_verb ctl_verb_authkeys;
 
 /* Messages: "delegatectl VERB: message" on stderr. */
 void ctl_err(const struct ctl_verb *v, const char *fmt, ...)

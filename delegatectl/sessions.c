@@ -62,8 +62,11 @@ static int print_json(const struct dlg_session *s, int n)
                       "rhost", jstr(s[i].rhost), "start", (json_int_t)s[i].start,
                       "expires", (json_int_t)s[i].expires, "jti", jstr(s[i].jti),
                       "iss", jstr(s[i].iss), "kid", jstr(s[i].kid));
-        if (!o || json_array_append_new(arr, o) < 0)
+        if (!o || json_object_set_new(o, "key", jstr(s[i].key)) < 0 ||
+            json_array_append_new(arr, o) < 0) {
+            json_decref(o);
             goto out;
+        }
     }
     text = json_dumps(arr, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     if (!text)
@@ -77,7 +80,7 @@ out:
 }
 
 enum { COL_ACTOR, COL_PRINCIPAL, COL_SERVICE, COL_USER, COL_PID, COL_TTY, COL_RHOST,
-       COL_START, COL_EXPIRES, COL_JTI, NCOLS };
+       COL_START, COL_EXPIRES, COL_JTI, COL_KEY, NCOLS };
 
 static void row_cells(const struct dlg_session *s, char cells[NCOLS][80])
 {
@@ -91,12 +94,14 @@ static void row_cells(const struct dlg_session *s, char cells[NCOLS][80])
     dlg_format_time(s->start, cells[COL_START], 80);
     dlg_format_time(s->expires, cells[COL_EXPIRES], 80);
     snprintf(cells[COL_JTI], 80, "%s", dash(s->jti));
+    snprintf(cells[COL_KEY], 80, "%s", dash(s->key));
 }
 
 static void print_table(const struct dlg_session *s, int n)
 {
     static const char *const head[NCOLS] = {
         "ACTOR", "PRINCIPAL", "SERVICE", "USER", "PID", "TTY", "RHOST", "START", "EXPIRES", "JTI",
+        "KEY",
     };
     char cells[NCOLS][80];
     int width[NCOLS], i, c;

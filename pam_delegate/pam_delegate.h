@@ -72,4 +72,9 @@ struct dlg_config *pd_config_get(pam_handle_t *pamh, const char *path, struct dl
  * never through NSS, which could ask our own NSS module). */
 bool pd_is_local_user(const char *user);
 
+/* The "SHA256:..." fingerprint of the ssh key the actor proved in this
+ * connection (keybind.c; DESIGN.md §3 rule 10), written into fp, or NULL
+ * when none is known.  fp holds DLG_SSH_FP_LEN (51) bytes. */
+const char *pd_ssh_key(pam_handle_t *pamh, const char *service, const char *user, char *fp);
+
 #endif

@@ -29,9 +29,9 @@ printf 'not json' >"$S/sshd-999.json"; chmod 600 "$S/sshd-999.json"
 run_ctl sessions
 expect_out 0 '^2 sessions listed\.$' "two records listed (an unreadable one skipped)"
 check "the table has the documented columns" \
-    grep -Eq '^ACTOR +PRINCIPAL +SERVICE +USER +PID +TTY +RHOST +START +EXPIRES +JTI$' "$T/out"
+    grep -Eq '^ACTOR +PRINCIPAL +SERVICE +USER +PID +TTY +RHOST +START +EXPIRES +JTI +KEY$' "$T/out"
 check "a row shows actor, principal, service, pid, tty, rhost and jti" \
-    grep -Eq '^ci-deploy +alice +sshd +ci-deploy +4242 +pts/3 +10\.1\.2\.3 +[0-9T:-]+Z +[0-9T:-]+Z +jti-one$' "$T/out"
+    grep -Eq '^ci-deploy +alice +sshd +ci-deploy +4242 +pts/3 +10\.1\.2\.3 +[0-9T:-]+Z +[0-9T:-]+Z +jti-one +-$' "$T/out"
 check "rows are sorted by start" \
     test "$(grep -n jti-one "$T/out" | cut -d: -f1)" -lt "$(grep -n jti-two "$T/out" | cut -d: -f1)"
 
@@ -45,6 +45,18 @@ keys = {"actor","principal","service","user","pid","tty","rhost","start","expire
 assert all(keys <= set(o) for o in a)
 assert a[0]["jti"] == "jti-one" and a[0]["pid"] == 4242 and isinstance(a[0]["start"], int)
 assert a[1]["actor"] == "support-bot" and a[1]["service"] == "sudo"
+' "$T/out"
+# a session of a key-bound ticket shows its key (issue 12)
+sed -i 's/"kid":"k1",/"kid":"k1","key":"SHA256:QU7pbg9d6c6WD8wCfCj6KW6SmfZ4lARafTStH426Mxw",/' "$S/sshd-4242.json"
+run_ctl sessions
+check "a bound session shows its key fingerprint in the KEY column" \
+    grep -Eq ' +jti-one +SHA256:QU7pbg9d6c6WD8wCfCj6KW6SmfZ4lARafTStH426Mxw$' "$T/out"
+run_ctl sessions --json
+check "sessions --json: key is the fingerprint, or null when unbound" python3 -c '
+import json, sys
+a = json.load(open(sys.argv[1]))
+assert a[0]["key"] == "SHA256:QU7pbg9d6c6WD8wCfCj6KW6SmfZ4lARafTStH426Mxw", a[0]
+assert a[1]["key"] is None
 ' "$T/out"
 rm -f "$S"/*.json
 run_ctl sessions --json
