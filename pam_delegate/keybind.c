@@ -19,18 +19,16 @@
 #include <security/pam_modules.h>
 
 #include "pam_delegate.h"
+#include "service.h"
 #include "session.h"
 #include "sshkey.h"
 
+/* sudo, sudo-i, su, su-l */
 static bool local_service(const char *service)
 {
-    static const char *const local[] = { "sudo", "sudo-i", "su", "su-l" };
-    size_t i;
+    const char *canon = dlg_service_canonical(service);
 
-    for (i = 0; i < sizeof(local) / sizeof(local[0]); i++)
-        if (strcmp(service, local[i]) == 0)
-            return true;
-    return false;
+    return strcmp(canon, "sudo") == 0 || strcmp(canon, "su") == 0;
 }
 
 /* The key of the delegated session that the calling process (pid) runs
