@@ -4,7 +4,13 @@
  *
  * Every line has every field: strings that are not known are null; pid is a
  * number; reason is present only on "deny" events.  Strings that are not
- * valid UTF-8 are written with each non-ASCII byte replaced by '?'. */
+ * valid UTF-8 are written with each non-ASCII byte replaced by '?'.
+ *
+ * No control or line-separator character (U+0000..U+001F, U+007F, U+0085,
+ * U+2028, U+2029) ever reaches the file or syslog raw, whatever field it is
+ * in (also unverified ones such as iss): the JSON line is pure ASCII (every
+ * non-ASCII character and DEL as a \uXXXX escape), and syslog values write
+ * every byte outside printable ASCII as \xNN. */
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -70,6 +76,34 @@ static bool is_deny(const struct dlg_audit_event *ev)
     return ev->event && strcmp(ev->event, "deny") == 0;
 }
 
+/* jansson leaves DEL (U+007F) raw even with JSON_ENSURE_ASCII; inside a
+ * JSON text it can only be in a string, where \u007f means the same. */
+static char *escape_del(char *line)
+{
+    size_t n = 0, len = strlen(line), i, j;
+    char *out;
+
+    for (i = 0; i < len; i++)
+        if (line[i] == 0x7f)
+            n++;
+    if (n == 0)
+        return line;
+    out = malloc(len + 5 * n + 1);
+    if (out) {
+        for (i = j = 0; i < len; i++) {
+            if (line[i] == 0x7f) {
+                memcpy(out + j, "\\u007f", 6);
+                j += 6;
+            } else {
+                out[j++] = line[i];
+            }
+        }
+        out[j] = '\0';
+    }
+    free(line);
+    return out;
+}
+
 char *dlg_audit_json(const struct dlg_audit_event *ev)
 {
     struct field f[16];
@@ -93,14 +127,17 @@ char *dlg_audit_json(const struct dlg_audit_event *ev)
         goto out;
     if (is_deny(ev) && json_object_set_new(o, "reason", json_text(ev->reason)) != 0)
         goto out;
-    line = json_dumps(o, JSON_COMPACT);
+    line = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
+    if (line)
+        line = escape_del(line);
 out:
     json_decref(o);
     return line;
 }
 
 /* key=value with the value quoted when it holds anything but plain
- * characters; control characters become '?'. */
+ * characters; every byte outside printable ASCII (controls, DEL, and all of
+ * UTF-8, so U+0085, U+2028 and U+2029 too) is written as \xNN. */
 static void kv_append(char *buf, size_t cap, size_t *len, const char *key, const char *val)
 {
     bool quote = val[0] == '\0';
@@ -108,18 +145,22 @@ static void kv_append(char *buf, size_t cap, size_t *len, const char *key, const
 
     for (p = val; *p && !quote; p++)
         if (*p == ' ' || *p == '"' || *p == '=' || *p == '\\' || (unsigned char)*p < 0x20 ||
-            *p == 0x7f)
+            (unsigned char)*p >= 0x7f)
             quote = true;
     if (*len + strlen(key) + 2 >= cap)
         return;
     *len += (size_t)snprintf(buf + *len, cap - *len, "%s%s=", *len ? " " : "", key);
     if (quote && *len + 1 < cap)
         buf[(*len)++] = '"';
-    for (p = val; *p && *len + 3 < cap; p++) {
+    for (p = val; *p && *len + 6 < cap; p++) {
         unsigned char c = (unsigned char)*p;
+        if (c < 0x20 || c >= 0x7f) {
+            *len += (size_t)snprintf(buf + *len, cap - *len, "\\x%02x", c);
+            continue;
+        }
         if (c == '"' || c == '\\')
             buf[(*len)++] = '\\';
-        buf[(*len)++] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+        buf[(*len)++] = (char)c;
     }
     if (quote && *len + 1 < cap)
         buf[(*len)++] = '"';

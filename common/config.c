@@ -5,10 +5,13 @@
  * call, and the calling thread's locale is restored after config_read
  * (libconfig 1.5 resets it).
  *
- * Trust: libconfig 1.5 opens @include files itself (with fopen, no hook), so
- * before parsing we scan the text of every file for @include lines, refuse
- * relative paths and trust-check each included file; after parsing we make
- * sure libconfig read exactly those files and that none changed meanwhile. */
+ * Trust: libconfig 1.5 opens @include files itself (with fopen by name, no
+ * O_CLOEXEC, no hook), so it never sees an @include: before parsing we scan
+ * the text of every file for @include lines, refuse relative paths, read
+ * each included file through the descriptor that was trust-checked
+ * (dlg_read_trusted) and splice its text in place of the @include line.
+ * libconfig parses that one expanded text with config_read_string; a map of
+ * segments (expanded line -> file, line) keeps every FILE:LINE right. */
 #include "config.h"
 
 #include <errno.h>
@@ -53,9 +56,20 @@ struct loader {
     struct dlg_diag *diag;
     int nerr;
     bool revoke_only;           /* dlg_revoke_file_validate */
+    bool revoke_optional;       /* dlg_revoke_file_check: no group is fine */
     struct dlg_config *cfg;
     char **texts;               /* text of cfg->files[i], for error lines */
     bool raced;                 /* a file was replaced while being read */
+    /* the expanded text libconfig parses, and where each part came from */
+    char *xbuf;
+    size_t xlen, xcap;
+    int xline;                  /* line number at the end of xbuf */
+    struct xseg {
+        int xline;              /* first expanded line of the segment */
+        const char *file;       /* points to a cfg->files[i].path */
+        int line;               /* its line in file */
+    } *segs;
+    size_t nsegs, segcap;
 };
 
 /* ---- diagnostics ------------------------------------------------------- */
@@ -79,15 +93,38 @@ static void lerr(struct loader *L, const char *file, int line, const char *fmt, 
     dlg_diag_error(L->diag, file, line, "%s", msg);
 }
 
-static const char *src_file(const struct loader *L, const config_setting_t *s)
+/* The segment an expanded line belongs to (NULL before any). */
+static const struct xseg *seg_of(const struct loader *L, int xline)
 {
-    const char *f = s != NULL ? config_setting_source_file(s) : NULL;
-    return f != NULL ? f : L->path;
+    const struct xseg *hit = NULL;
+
+    for (size_t i = 0; i < L->nsegs && L->segs[i].xline <= xline; i++)
+        hit = &L->segs[i];
+    return hit;
 }
 
-static int src_line(const config_setting_t *s)
+static const char *map_file(const struct loader *L, int xline)
 {
-    return s != NULL ? (int)config_setting_source_line(s) : 0;
+    const struct xseg *g = seg_of(L, xline);
+    return g != NULL ? g->file : L->path;
+}
+
+static int map_line(const struct loader *L, int xline)
+{
+    const struct xseg *g = seg_of(L, xline);
+    if (xline <= 0 || g == NULL)
+        return xline;
+    return g->line + (xline - g->xline);
+}
+
+static const char *src_file(const struct loader *L, const config_setting_t *s)
+{
+    return s != NULL ? map_file(L, (int)config_setting_source_line(s)) : L->path;
+}
+
+static int src_line(const struct loader *L, const config_setting_t *s)
+{
+    return s != NULL ? map_line(L, (int)config_setting_source_line(s)) : 0;
 }
 
 static const char *file_text(const struct loader *L, const char *path)
@@ -127,7 +164,7 @@ static bool line_has(const char *text, int line, const char *needle, bool quoted
  * late.  Look for the value on the preceding lines of the file. */
 static int err_line(const struct loader *L, const config_setting_t *s)
 {
-    int line = src_line(s);
+    int line = src_line(L, s);
     char num[32];
     const char *needle;
     bool quoted;
@@ -310,6 +347,53 @@ static bool same_identity(const struct dlg_file_id *f, const struct stat *st)
 
 static int scan_text(struct loader *L, const char *file, const char *text, size_t len, int depth);
 
+/* Append n bytes to the expanded text. */
+static int emit(struct loader *L, const char *p, size_t n)
+{
+    /* an include repeated at every level must not blow up the copy */
+    if (n > 2 * CONFIG_MAX_BYTES || L->xlen + n > 2 * CONFIG_MAX_BYTES) {
+        lerr(L, L->path, 0, "too large once its @include files are expanded (limit %zu bytes)",
+             2 * CONFIG_MAX_BYTES);
+        return -1;
+    }
+    if (L->xlen + n + 2 > L->xcap) {
+        size_t cap = L->xcap ? L->xcap : 4096;
+        while (cap < L->xlen + n + 2)
+            cap *= 2;
+        char *nb = realloc(L->xbuf, cap);
+        if (nb == NULL) {
+            oom(L);
+            return -1;
+        }
+        L->xbuf = nb;
+        L->xcap = cap;
+    }
+    memcpy(L->xbuf + L->xlen, p, n);
+    L->xlen += n;
+    L->xbuf[L->xlen] = '\0';
+    for (size_t i = 0; i < n; i++)
+        if (p[i] == '\n')
+            L->xline++;
+    return 0;
+}
+
+/* From here on the expanded text continues with file at line. */
+static int add_seg(struct loader *L, const char *file, int line)
+{
+    if (L->nsegs == L->segcap) {
+        size_t cap = L->segcap ? L->segcap * 2 : 8;
+        struct xseg *ns = realloc(L->segs, cap * sizeof(*ns));
+        if (ns == NULL) {
+            oom(L);
+            return -1;
+        }
+        L->segs = ns;
+        L->segcap = cap;
+    }
+    L->segs[L->nsegs++] = (struct xseg){ L->xline, file, line };
+    return 0;
+}
+
 /* A file named by @include in file:line.  Returns -1 when parsing must not
  * go ahead (the file is not trusted). */
 static int include_file(struct loader *L, const char *file, int line, const char *path, int depth)
@@ -318,16 +402,22 @@ static int include_file(struct loader *L, const char *file, int line, const char
     char *text = NULL;
     size_t len;
     struct stat st;
+    const struct dlg_file_id *seen;
 
     if (path[0] != '/') {
         lerr(L, file, line, "@include \"%s\": the path must be absolute", path);
         return -1;
     }
-    if (find_file(L->cfg, path) != NULL)
-        return 0;                       /* already checked */
     if (depth >= INCLUDE_MAX_DEPTH) {
         lerr(L, file, line, "@include \"%s\": includes nested too deeply", path);
         return -1;
+    }
+    seen = find_file(L->cfg, path);
+    if (seen != NULL) {                 /* already read and checked: again */
+        const char *t = file_text(L, path);
+        if (t == NULL)
+            return -1;
+        return scan_text(L, seen->path, t, strlen(t), depth + 1);
     }
     if (dlg_read_trusted(path, CONFIG_MAX_BYTES, &text, &len, &st, err, sizeof(err)) != 0) {
         if (errno == EAGAIN)
@@ -342,7 +432,7 @@ static int include_file(struct loader *L, const char *file, int line, const char
     }
     if (add_file(L, path, &st, text) != 0)
         return -1;
-    return scan_text(L, path, text, len, depth + 1);
+    return scan_text(L, L->cfg->files[L->cfg->nfiles - 1].path, text, len, depth + 1);
 }
 
 /* `@include "PATH"` at the start of a line (after blanks), as libconfig's
@@ -376,6 +466,16 @@ static int scan_include(struct loader *L, const char *file, int line, const char
         return -1;
     }
     path[n] = '\0';
+    /* the line is replaced by the file: only blanks or a comment may follow */
+    for (q++; q < end && *q != '\n'; q++) {
+        if (*q == '#' || (*q == '/' && q + 1 < end && q[1] == '/'))
+            break;
+        if (*q != ' ' && *q != '\t' && *q != '\r') {
+            lerr(L, file, line, "@include \"%s\": nothing but a comment may follow on its line",
+                 path);
+            return -1;
+        }
+    }
     return include_file(L, file, line, path, depth);
 }
 
@@ -444,10 +544,12 @@ static size_t scan_number(struct loader *L, const char *file, int line,
  * libconfig would wrap.  Returns -1 when an include is not trusted. */
 static int scan_text(struct loader *L, const char *file, const char *text, size_t len, int depth)
 {
-    size_t i = 0;
+    size_t i = 0, copied = 0;
     int line = 1, rc = 0;
     bool line_start = true;
 
+    if (add_seg(L, file, 1) != 0)
+        return -1;
     while (i < len) {
         char c = text[i];
         if (c == '\n') {
@@ -462,10 +564,17 @@ static int scan_text(struct loader *L, const char *file, const char *text, size_
             while (j < len && (text[j] == ' ' || text[j] == '\t'))
                 j++;
             if (len - j >= 8 && memcmp(text + j, "@include", 8) == 0) {
+                /* the text so far, then the included file in place of this
+                 * line, then this file again from the next line */
+                if (emit(L, text + copied, i - copied) != 0)
+                    return -1;
                 if (scan_include(L, file, line, text + j, text + len, depth) != 0)
-                    rc = -1;
+                    return -1;
                 while (i < len && text[i] != '\n')
                     i++;
+                copied = i < len ? i + 1 : len;
+                if (add_seg(L, file, line + 1) != 0)
+                    return -1;
                 continue;
             }
         }
@@ -511,6 +620,10 @@ static int scan_text(struct loader *L, const char *file, const char *text, size_
             i++;
         }
     }
+    if (emit(L, text + copied, len - copied) != 0)
+        return -1;
+    if (len > 0 && text[len - 1] != '\n' && emit(L, "\n", 1) != 0)
+        return -1;
     return rc;
 }
 
@@ -746,9 +859,10 @@ static int time_value(struct loader *L, const config_setting_t *s, const char *w
 
 typedef bool (*validator_fn)(const char *);
 
+/* Principals (DESIGN.md §2 "Names"), or "*" = any. */
 static bool valid_principal(const char *s)
 {
-    return strcmp(s, "*") == 0 || dlg_valid_name_token(s);
+    return strcmp(s, "*") == 0 || dlg_valid_name(s);
 }
 
 static bool valid_hostname(const char *s)
@@ -971,7 +1085,12 @@ static void load_tickets(struct loader *L, const config_setting_t *root)
     cfg->max_lifetime = DEFAULT_MAX_LIFETIME;
     if (t != NULL) {
         check_known(L, t, known, "tickets");
-        get_seconds(L, t, "clock_skew", "tickets", false, &cfg->clock_skew);
+        if (get_seconds(L, t, "clock_skew", "tickets", false, &cfg->clock_skew) == 1 &&
+            cfg->clock_skew > DLG_CLOCK_SKEW_MAX) {
+            serr(L, member(t, "clock_skew"), "tickets: 'clock_skew' must be at most %d seconds",
+                 DLG_CLOCK_SKEW_MAX);
+            cfg->clock_skew = DEFAULT_CLOCK_SKEW;
+        }
         get_seconds(L, t, "max_lifetime", "tickets", true, &cfg->max_lifetime);
         if (get_string(L, t, "prompt", false, "tickets", &prompt) == 1 &&
             (has_ctl(prompt) || strlen(prompt) > PROMPT_MAX)) {
@@ -1066,10 +1185,11 @@ static void load_issuer_keys(struct loader *L, const config_setting_t *ie, const
         check_known(L, ke, known, "an issuer key");
         const struct dlg_file_id *fid = find_file(L->cfg, src_file(L, ke));
         key->src_file = fid != NULL ? fid->path : NULL;
-        key->line = src_line(ke);
+        key->line = src_line(L, ke);
         if (get_string(L, ke, "kid", true, what, &kid) == 1) {
-            if (!dlg_valid_name_token(kid)) {
-                serr(L, member(ke, "kid"), "%s: invalid key id '%s'", what, kid);
+            if (!dlg_valid_jti(kid)) {
+                serr(L, member(ke, "kid"), "%s: invalid key id '%s' (1..64 of A-Z a-z 0-9 . _ -, "
+                     "like a ticket's kid)", what, kid);
             } else {
                 bool dup = false;
                 for (int j = 0; j < k; j++)
@@ -1332,11 +1452,11 @@ static void load_revoke(struct loader *L, const config_setting_t *root)
     load_revoked_tickets(L, rv);
     get_strlist(L, rv, "actors", false, false, "revoke", dlg_valid_username, "user name",
                 &cfg->revoked_actors);
-    get_strlist(L, rv, "principals", false, false, "revoke", dlg_valid_name_token, "principal",
+    get_strlist(L, rv, "principals", false, false, "revoke", dlg_valid_name, "principal",
                 &cfg->revoked_principals);
     get_strlist(L, rv, "issuers", false, false, "revoke", dlg_valid_name_token, "issuer id",
                 &cfg->revoked_issuers);
-    get_strlist(L, rv, "keys", false, false, "revoke", dlg_valid_name_token, "key id",
+    get_strlist(L, rv, "keys", false, false, "revoke", dlg_valid_jti, "key id",
                 &cfg->revoked_keys);
     const config_setting_t *ib = member(rv, "issued_before");
     if (ib != NULL && time_value(L, ib, "revoke", "issued_before", &cfg->issued_before) == 1)
@@ -1388,7 +1508,7 @@ static void load_actor(struct loader *L, const config_setting_t *ae, int i,
         }
     }
     pos[i].file = src_file(L, ae);
-    pos[i].line = src_line(ae);
+    pos[i].line = src_line(L, ae);
     pos[i].ae = ae;
     if (get_id_at(L, ae, m[UID], "uid", true, what, &uid) == 1) {
         if (uid < cfg->uid_min || uid > cfg->uid_max)
@@ -1700,7 +1820,7 @@ static void validate(struct loader *L, const config_setting_t *root)
     if (L->revoke_only) {
         static const char *const known[] = {"revoke", NULL};
         check_known(L, root, known, "a revoke file (only 'revoke = { ... };' belongs here)");
-        if (member(root, "revoke") == NULL)
+        if (member(root, "revoke") == NULL && !L->revoke_optional)
             lerr(L, L->path, 0, "no 'revoke' group");
         load_revoke(L, root);
         return;
@@ -1719,29 +1839,20 @@ static void validate(struct loader *L, const config_setting_t *root)
     load_audit(L, root);
 }
 
-/* After parsing: libconfig must have read exactly the files we checked,
- * and none of them may have changed since. */
+/* After parsing: libconfig must not have opened any file itself (every
+ * @include was expanded from a trust-checked descriptor). */
 static void verify_includes(struct loader *L, const config_t *c)
 {
     for (unsigned i = 0; i < c->num_filenames; i++) {
         const char *f = c->filenames[i];
-        const struct dlg_file_id *fid = f != NULL ? find_file(L->cfg, f) : NULL;
-        struct stat st;
-        if (fid == NULL) {
-            lerr(L, f != NULL ? f : L->path, 0, "included file was not trust-checked");
-            continue;
-        }
-        if (lstat(f, &st) != 0 || !same_identity(fid, &st)) {
-            L->raced = true;
-            lerr(L, f, 0, "changed while the configuration was being read");
-        }
+        lerr(L, f != NULL ? f : L->path, 0, "included file was not trust-checked");
     }
 }
 
 static struct dlg_config *load(const char *path, struct dlg_diag *diag, bool revoke_only,
                                bool *raced)
 {
-    struct loader L = {.path = path, .diag = diag, .revoke_only = revoke_only};
+    struct loader L = {.path = path, .diag = diag, .revoke_only = revoke_only, .xline = 1};
     char err[512];
     char *text = NULL, *main_text;
     size_t len;
@@ -1776,18 +1887,22 @@ static struct dlg_config *load(const char *path, struct dlg_diag *diag, bool rev
     }
     main_text = text;
     text = NULL;
-    if (scan_text(&L, path, main_text, len, 0) != 0)
+    if (scan_text(&L, L.cfg->files[0].path, main_text, len, 0) != 0 || L.xbuf == NULL)
         goto out;                       /* never let libconfig open an untrusted file */
 
-    /* Parse the very bytes we checked. */
+    /* Parse the very bytes we checked, includes spliced in. */
     config_init(&c);
     have_c = true;
+    /* libconfig 1.5 resolves a relative @include against this: none is left */
+    config_set_include_dir(&c, "/nonexistent/delegate-includes-are-expanded");
     locale_t saved = uselocale((locale_t)0);
-    int ok = config_read_string(&c, main_text);
+    int ok = config_read_string(&c, L.xbuf);
     uselocale(saved);
     if (!ok) {
         const char *ef = config_error_file(&c);
-        lerr(&L, ef != NULL ? ef : path, config_error_line(&c), "%s", config_error_text(&c));
+        int el = config_error_line(&c);
+        lerr(&L, ef != NULL ? ef : map_file(&L, el), ef != NULL ? el : map_line(&L, el), "%s",
+             config_error_text(&c));
         goto out;
     }
     verify_includes(&L, &c);
@@ -1801,6 +1916,8 @@ out:
     for (size_t i = 0; L.texts != NULL && i < L.cfg->nfiles; i++)
         free(L.texts[i]);
     free(L.texts);
+    free(L.xbuf);
+    free(L.segs);
     *raced = L.raced;
     if (L.nerr > 0) {
         dlg_config_free(L.cfg);
@@ -1850,6 +1967,64 @@ int dlg_revoke_file_validate(const char *path, struct dlg_diag *diag)
         return -1;
     dlg_config_free(cfg);
     return 0;
+}
+
+int dlg_revoke_file_check(const char *path, struct dlg_diag *diag)
+{
+    struct loader L = {.path = path, .diag = diag, .revoke_only = true,
+                       .revoke_optional = true, .xline = 1};
+    char err[512];
+    char *text = NULL;
+    size_t len;
+    struct stat st;
+    config_t c;
+    bool have_c = false;
+
+    L.cfg = calloc(1, sizeof(*L.cfg));
+    if (L.cfg == NULL || dup_str(&L, &L.cfg->path, path) != 0) {
+        dlg_diag_error(diag, path, 0, "out of memory");
+        goto out;
+    }
+    if (dlg_read_trusted(path, CONFIG_MAX_BYTES, &text, &len, &st, err, sizeof(err)) != 0) {
+        lerr(&L, NULL, 0, "%s", err);
+        goto out;
+    }
+    if (strlen(text) != len) {
+        lerr(&L, path, 0, "contains a NUL byte");
+        goto out;
+    }
+    if (add_file(&L, path, &st, text) != 0) {
+        text = NULL;
+        goto out;
+    }
+    if (scan_text(&L, L.cfg->files[0].path, L.texts[0], len, 0) != 0 || L.xbuf == NULL)
+        goto out;
+    text = NULL;
+    config_init(&c);
+    have_c = true;
+    config_set_include_dir(&c, "/nonexistent/delegate-includes-are-expanded");
+    locale_t saved = uselocale((locale_t)0);
+    int ok = config_read_string(&c, L.xbuf);
+    uselocale(saved);
+    if (!ok) {
+        int el = config_error_line(&c);
+        lerr(&L, map_file(&L, el), map_line(&L, el), "%s", config_error_text(&c));
+        goto out;
+    }
+    verify_includes(&L, &c);
+    validate(&L, config_root_setting(&c));
+out:
+    if (have_c)
+        config_destroy(&c);
+    free(text);
+    for (size_t i = 0; L.cfg != NULL && L.texts != NULL && i < L.cfg->nfiles; i++)
+        free(L.texts[i]);
+    free(L.texts);
+    free(L.xbuf);
+    free(L.segs);
+    int rc = L.nerr > 0 || L.cfg == NULL ? -1 : 0;
+    dlg_config_free(L.cfg);
+    return rc;
 }
 
 bool dlg_config_unchanged(const struct dlg_config *cfg)

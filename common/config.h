@@ -9,6 +9,11 @@
 
 #include "util.h"
 
+/* DESIGN.md §6: tickets.clock_skew is at most this many seconds.  Whatever
+ * must outlast every ticket the host could still admit (single-use markers,
+ * revoked ticket ids) keeps at least this margin past the ticket's exp. */
+#define DLG_CLOCK_SKEW_MAX 600
+
 struct dlg_key {
     char *kid;
     char *file;                 /* absolute path of the PEM public key */
@@ -123,6 +128,12 @@ void dlg_config_free(struct dlg_config *cfg);
  * (trust-checked, same rules as in the full config).  Used by `delegatectl
  * revoke` on its temp file before the atomic rename.  0 ok, -1 with diag. */
 int dlg_revoke_file_validate(const char *path, struct dlg_diag *diag);
+
+/* Whether path (and what it includes) holds nothing but a `revoke` group,
+ * or nothing at all: the only kind of file `delegatectl revoke` and `prune`
+ * may rewrite without dropping a setting.  0 yes, -1 with diag (each other
+ * setting as FILE:LINE: unknown setting ...). */
+int dlg_revoke_file_check(const char *path, struct dlg_diag *diag);
 
 /* True when every file recorded in cfg still has the same dev/ino/size/mtime. */
 bool dlg_config_unchanged(const struct dlg_config *cfg);

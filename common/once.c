@@ -12,6 +12,7 @@
 
 #include <openssl/evp.h>
 
+#include "config.h"
 #include "once.h"
 #include "util.h"
 
@@ -61,6 +62,38 @@ static bool safe_dir(int dfd, const char *dir, char *err, size_t errlen)
     return true;
 }
 
+/* The marker directory's parents, from the nearest one that exists up to
+ * "/", must be trusted like the config's (root-owned, not writable by
+ * others, links root-owned): else whoever may write there could rename the
+ * used markers away and replay a single-use ticket. */
+static bool parents_trusted(const char *dir, char *err, size_t errlen)
+{
+    char *copy = strdup(dir), *slash;
+    struct stat st;
+    bool ok = false;
+
+    if (!copy) {
+        snprintf(err, errlen, "%s: out of memory", dir);
+        return false;
+    }
+    for (;;) {
+        slash = strrchr(copy, '/');
+        if (!slash) {
+            snprintf(err, errlen, "%s: not an absolute path", dir);
+            break;
+        }
+        if (slash == copy)
+            slash[1] = '\0';
+        else
+            *slash = '\0';
+        if (lstat(copy, &st) == 0 || errno != ENOENT || strcmp(copy, "/") == 0) {
+            ok = dlg_check_trusted_dir(copy, err, errlen) == 0;
+            break;
+        }
+    }
+    free(copy);
+    return ok;
+}
 
 static bool is_marker_name(const char *s)
 {
@@ -72,8 +105,11 @@ static bool is_marker_name(const char *s)
     return s[ONCE_NAME_LEN] == '\0';
 }
 
-/* Drop markers of tickets that can no longer be valid (exp + skew < now). */
-static void prune(int dfd, int64_t now, int64_t skew)
+/* Drop markers of tickets that can no longer be valid under any allowed
+ * clock_skew: exp + DLG_ONCE_PRUNE_MARGIN < now.  The margin is fixed, not
+ * the current skew, so raising clock_skew later never revives a ticket
+ * whose marker is gone. */
+static void prune(int dfd, int64_t now)
 {
     DIR *d;
     struct dirent *de;
@@ -108,7 +144,7 @@ static void prune(int dfd, int64_t now, int64_t skew)
         exp = strtoll(buf, &end, 10);
         if (errno || end == buf || (*end != '\n' && *end != '\0'))
             continue;
-        if (exp < now - skew)
+        if (exp < dlg_time_sub(now, DLG_ONCE_PRUNE_MARGIN))
             unlinkat(dfd, de->d_name, 0);
     }
     closedir(d);
@@ -122,14 +158,19 @@ enum dlg_once_result dlg_once_consume(const char *dir, const char *iss, const ch
     enum dlg_once_result res = DLG_ONCE_ERROR;
     int dfd = -1, fd = -1, len;
 
+    (void)skew;                 /* pruning uses a fixed margin */
     if (!dir || dlg_once_name(iss, jti, name) != 0) {
         snprintf(err, errlen, "cannot name the single-use marker");
         return DLG_ONCE_ERROR;
     }
+    if (!parents_trusted(dir, err, errlen))
+        return DLG_ONCE_ERROR;
     if (dlg_mkdir_private(dir) != 0) {
         snprintf(err, errlen, "%s: cannot create: %s", dir, strerror(errno));
         return DLG_ONCE_ERROR;
     }
+    if (!parents_trusted(dir, err, errlen))
+        return DLG_ONCE_ERROR;
     dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (dfd < 0) {
         snprintf(err, errlen, "%s: %s", dir, strerror(errno));
@@ -153,7 +194,7 @@ enum dlg_once_result dlg_once_consume(const char *dir, const char *iss, const ch
         snprintf(err, errlen, "%s: cannot write marker: %s", dir, strerror(errno));
     else
         (void)fsync(fd);
-    prune(dfd, now, skew);
+    prune(dfd, now);
 out:
     if (fd >= 0)
         close(fd);
@@ -174,6 +215,10 @@ enum dlg_once_result dlg_once_check(const char *dir, const char *iss, const char
         snprintf(err, errlen, "cannot name the single-use marker");
         return DLG_ONCE_ERROR;
     }
+    /* a missing (or swapped) marker dir proves nothing unless only root
+     * could have removed it */
+    if (!parents_trusted(dir, err, errlen))
+        return DLG_ONCE_ERROR;
     dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (dfd < 0) {
         if (errno == ENOENT)

@@ -28,6 +28,7 @@
  *      to it                                        key_mismatch
  *      an actor with key_binding = "required" needs cnf   key_required
  *  16. runas (only when req->runas is set)         runas_not_allowed
+ *      (dlg_check_runas: ticket runas, actor runas, issuer principals)
  *  17. distinct approvers >= actor approvals       approval_required
  *  18. revocations: ticket, principal, issuer, key, issued_before
  *  19. single use                 replayed
@@ -57,6 +58,16 @@
 static enum dlg_reason deny(struct dlg_verdict *out, enum dlg_reason r, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* The detail line names unverified claims (iss, kid, ...) and goes to logs
+ * and terminals: every byte that is not printable ASCII becomes '?', so no
+ * control or line-separator character (U+0085, U+2028, ...) gets through. */
+static void dlg_detail_sanitize(char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f)
+            *s = '?';
+}
+
 static enum dlg_reason deny(struct dlg_verdict *out, enum dlg_reason r, const char *fmt, ...)
 {
     va_list ap;
@@ -65,6 +76,7 @@ static enum dlg_reason deny(struct dlg_verdict *out, enum dlg_reason r, const ch
     va_start(ap, fmt);
     vsnprintf(out->detail, sizeof(out->detail), fmt, ap);
     va_end(ap);
+    dlg_detail_sanitize(out->detail);
     return r;
 }
 
@@ -133,9 +145,13 @@ static int ecdsa_raw_to_der(const unsigned char *sig, size_t len, unsigned char 
     if (*derlen > 0)
         rc = 0;
 out:
-    BN_free(r);
-    BN_free(s);
-    ECDSA_SIG_free(es);
+    BN_clear_free(r);
+    BN_clear_free(s);
+    ECDSA_SIG_free(es);         /* clears r and s */
+    if (rc != 0 && *der) {
+        OPENSSL_clear_free(*der, *derlen > 0 ? (size_t)*derlen : 0);
+        *der = NULL;
+    }
     return rc;
 }
 
@@ -170,7 +186,8 @@ static bool signature_ok(const struct dlg_loaded_key *lk, const struct dlg_ticke
     ok = EVP_DigestVerify(ctx, sig, siglen, t->signing_input, t->signing_input_len) == 1;
 out:
     ERR_clear_error();
-    OPENSSL_free(der);
+    if (der)
+        OPENSSL_clear_free(der, (size_t)derlen);
     EVP_MD_CTX_free(ctx);
     return ok;
 }
@@ -373,18 +390,20 @@ static enum dlg_reason decide(const struct dlg_config *cfg, const struct dlg_key
         return deny(out, DLG_CONFIG_ERROR, "out of memory");
 
     actor = dlg_config_actor(cfg, t->actor);
-    if (t->iat > now + skew)
+    /* Saturating arithmetic: a clock or claim at the int64 extremes never
+     * wraps into an admit. */
+    if (t->iat > dlg_time_add(now, skew))
         return deny(out, DLG_ISSUED_IN_FUTURE, "issued %lld s in the future",
-                    (long long)(t->iat - now));
-    if (t->has_nbf && t->nbf > now + skew)
+                    (long long)dlg_time_sub(t->iat, now));
+    if (t->has_nbf && t->nbf > dlg_time_add(now, skew))
         return deny(out, DLG_NOT_YET_VALID, "not valid for another %lld s",
-                    (long long)(t->nbf - now));
-    if (now - skew >= t->exp)
-        return deny(out, DLG_EXPIRED, "expired %lld s ago", (long long)(now - t->exp));
+                    (long long)dlg_time_sub(t->nbf, now));
+    if (dlg_time_sub(now, skew) >= t->exp)
+        return deny(out, DLG_EXPIRED, "expired %lld s ago", (long long)dlg_time_sub(now, t->exp));
     limit = lifetime_limit(cfg, actor);
-    if (t->exp - t->iat > limit)
+    if (dlg_time_sub(t->exp, t->iat) > limit)
         return deny(out, DLG_LIFETIME_TOO_LONG, "lifetime %lld s exceeds the maximum %lld s",
-                    (long long)(t->exp - t->iat), (long long)limit);
+                    (long long)dlg_time_sub(t->exp, t->iat), (long long)limit);
 
     if (!host_in_aud(cfg, &t->aud))
         return deny(out, DLG_WRONG_AUDIENCE, "host \"%s\" is not in the audience",
@@ -535,7 +554,7 @@ enum dlg_reason dlg_recheck(const struct dlg_config *cfg, const struct dlg_verdi
         r = DLG_UNKNOWN_ISSUER;
     else if (!issuer_has_key(iss, v->kid))
         r = DLG_UNKNOWN_KEY;
-    else if (now - cfg->clock_skew >= v->exp)
+    else if (dlg_time_sub(now, cfg->clock_skew) >= v->exp)
         r = DLG_EXPIRED;
     else if (!actor)
         r = DLG_UNKNOWN_ACTOR;
@@ -554,6 +573,7 @@ enum dlg_reason dlg_check_runas(const struct dlg_config *cfg, const struct dlg_v
                                 const char *target)
 {
     const struct dlg_actor *actor;
+    const struct dlg_issuer *iss;
 
     if (!cfg || !v)
         return DLG_CONFIG_ERROR;
@@ -564,8 +584,20 @@ enum dlg_reason dlg_check_runas(const struct dlg_config *cfg, const struct dlg_v
     actor = dlg_config_actor(cfg, v->actor);
     if (!actor)
         return DLG_UNKNOWN_ACTOR;
-    if (!target || !dlg_strv_contains(&v->runas, target) ||
-        (actor->has_runas && !dlg_strv_contains(&actor->runas, target)))
+    iss = v->iss ? dlg_config_issuer(cfg, v->iss) : NULL;
+    if (!iss)
+        return DLG_UNKNOWN_ISSUER;
+    /* DESIGN.md §3 rule 7: the target is in the ticket's runas (default
+     * [sub]), in the actor's runas (default: only the ticket's sub), and
+     * allowed by the issuer's principals (a personal key of alice can only
+     * ever make someone alice).  Exact names only: no runas list has a
+     * wildcard, so root is allowed only where it is named. */
+    if (!target || !dlg_valid_name(target) || !dlg_strv_contains(&v->runas, target))
+        return DLG_RUNAS_NOT_ALLOWED;
+    if (actor->has_runas ? !dlg_strv_contains(&actor->runas, target)
+                         : !v->sub || strcmp(target, v->sub) != 0)
+        return DLG_RUNAS_NOT_ALLOWED;
+    if (!list_allows(&iss->principals, target))
         return DLG_RUNAS_NOT_ALLOWED;
     return DLG_ADMIT;
 }

@@ -59,7 +59,11 @@ enum dlg_reason dlg_decide_lazy(const struct dlg_config *cfg, const char *ticket
 enum dlg_reason dlg_recheck(const struct dlg_config *cfg, const struct dlg_verdict *v,
                             const char *service, int64_t now);
 
-/* runas check for the session phase (target differs from actor). */
+/* runas check (DESIGN.md §3 rule 7), for the session phase and for
+ * dlg_decide/dlg_decide_lazy when req->runas is set: the target must be in
+ * the ticket's runas (default [sub]), in the actor's runas (default: only
+ * the ticket's sub) and allowed by the issuer's principals; exact names,
+ * no wildcard. */
 enum dlg_reason dlg_check_runas(const struct dlg_config *cfg, const struct dlg_verdict *v,
                                 const char *target);
 

@@ -194,6 +194,22 @@ out:
     return k;
 }
 
+/* Free a buffer that held a signature, the signing input or the ticket:
+ * wiped first (the ticket is a bearer secret). */
+static void free_wiped(void *p, size_t n)
+{
+    if (p) {
+        explicit_bzero(p, n);
+        free(p);
+    }
+}
+
+static void free_wiped_str(char *s)
+{
+    if (s)
+        free_wiped(s, strlen(s));
+}
+
 /* DER ECDSA-Sig-Value -> the JWS form: r and s as 32-byte big endian. */
 static int der_to_raw(const unsigned char *der, size_t derlen, unsigned char raw[64])
 {
@@ -266,11 +282,11 @@ int dlg_sign_data(EVP_PKEY *priv, const char *alg, const unsigned char *data, si
     if (ecdsa) {
         unsigned char *raw = malloc(64);
         if (!raw || der_to_raw(buf, blen, raw) != 0) {
-            free(raw);
+            free_wiped(raw, 64);
             snprintf(err, errlen, "bad ECDSA signature encoding (not a P-256 key?)");
             goto out;
         }
-        free(buf);
+        free_wiped(buf, blen);
         buf = raw;
         blen = 64;
     }
@@ -279,7 +295,7 @@ int dlg_sign_data(EVP_PKEY *priv, const char *alg, const unsigned char *data, si
     buf = NULL;
     rc = 0;
 out:
-    free(buf);
+    free_wiped(buf, blen);
     EVP_MD_CTX_free(ctx);
     return rc;
 }
@@ -319,11 +335,11 @@ char *dlg_sign_compact(EVP_PKEY *priv, const char *alg, const char *header_json,
     }
     snprintf(out, total + 1, "%s.%s", input, s);
 out:
-    free(h);
-    free(c);
-    free(input);
-    free(s);
-    free(sig);
+    free_wiped_str(h);
+    free_wiped_str(c);
+    free_wiped_str(input);
+    free_wiped_str(s);
+    free_wiped(sig, siglen);
     return out;
 }
 
@@ -353,8 +369,8 @@ char *dlg_sign_ticket(EVP_PKEY *priv, const char *alg, const char *kid, const ch
     }
     out = dlg_sign_compact(priv, alg, htxt, ctxt, err, errlen);
 out:
-    free(htxt);
-    free(ctxt);
+    free_wiped_str(htxt);
+    free_wiped_str(ctxt);
     json_decref(hdr);
     return out;
 }

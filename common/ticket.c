@@ -6,7 +6,9 @@
  * bytes; strings 1..TICKET_MAX_STR bytes without control characters; arrays
  * at most TICKET_MAX_ARRAY entries; JSON nesting at most TICKET_MAX_DEPTH;
  * times are integers in 0..TICKET_MAX_TIME; exp must be later than iat (a
- * ticket whose validity window is empty is malformed, not merely expired). */
+ * ticket whose validity window is empty is malformed, not merely expired);
+ * sub, act.sub and every runas and apv entry are names (dlg_valid_name, the
+ * grammar the config and the CLI use too), kid and jti follow dlg_valid_jti. */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -116,6 +118,29 @@ static int get_text(json_t *obj, const char *name, bool absent_ok, char **out)
         return -1;
     *out = strdup(json_string_value(v));
     return *out ? 0 : -1;
+}
+
+/* A name (DESIGN.md §2 "Names"): sub, act.sub, runas and apv entries. */
+static int get_name(json_t *obj, const char *name, bool absent_ok, char **out)
+{
+    if (get_text(obj, name, absent_ok, out) != 0)
+        return -1;
+    if (*out && !dlg_valid_name(*out)) {
+        free(*out);
+        *out = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+static int names_ok(const struct dlg_strv *sv)
+{
+    size_t i;
+
+    for (i = 0; i < sv->n; i++)
+        if (!dlg_valid_name(sv->v[i]))
+            return -1;
+    return 0;
 }
 
 static int get_token(json_t *obj, const char *name, bool absent_ok, char **out)
@@ -239,12 +264,12 @@ static enum dlg_reason parse_claims(json_t *cl, struct dlg_ticket *t)
 {
     json_t *act, *v;
 
-    if (get_text(cl, "iss", false, &t->iss) != 0 || get_text(cl, "sub", false, &t->sub) != 0 ||
+    if (get_text(cl, "iss", false, &t->iss) != 0 || get_name(cl, "sub", false, &t->sub) != 0 ||
         get_token(cl, "jti", false, &t->jti) != 0)
         return DLG_MALFORMED;
 
     act = json_object_get(cl, "act");
-    if (!json_is_object(act) || get_text(act, "sub", false, &t->actor) != 0)
+    if (!json_is_object(act) || get_name(act, "sub", false, &t->actor) != 0)
         return DLG_MALFORMED;
 
     v = json_object_get(cl, "aud");
@@ -262,7 +287,7 @@ static enum dlg_reason parse_claims(json_t *cl, struct dlg_ticket *t)
 
     if ((v = json_object_get(cl, "runas"))) {
         t->has_runas = true;
-        if (get_list(v, false, false, &t->runas) != 0)
+        if (get_list(v, false, false, &t->runas) != 0 || names_ok(&t->runas) != 0)
             return DLG_MALFORMED;
     }
     if ((v = json_object_get(cl, "src"))) {
@@ -272,7 +297,7 @@ static enum dlg_reason parse_claims(json_t *cl, struct dlg_ticket *t)
     }
     if ((v = json_object_get(cl, "apv"))) {
         t->has_apv = true;
-        if (get_list(v, false, false, &t->apv) != 0)
+        if (get_list(v, false, false, &t->apv) != 0 || names_ok(&t->apv) != 0)
             return DLG_MALFORMED;
     }
     if ((v = json_object_get(cl, "once"))) {

@@ -182,52 +182,142 @@ static int check_dir_entry(const char *what, const char *dir, char *err, size_t 
     return 0;
 }
 
-/* Check every directory from the resolved dir up to "/".  what names the
- * file we are checking for, for the error text. */
-static int check_dir_chain(const char *what, const char *resolved, char *err, size_t errlen)
+/* Resolve dir component by component as it is written, from "/" down:
+ * every directory reached must pass check_dir_entry and every symbolic link
+ * met on the way (on the path itself or inside a link's target) must be
+ * owned by root (a link's own mode means nothing; the directory holding it
+ * was checked before it).  So a user's link can never point the host at a
+ * file of its choice, even a root-owned one.  Returns the resolved absolute
+ * directory (heap) or NULL with err set. */
+#define RESOLVE_MAX_LINKS 40
+static char *resolve_trusted(const char *what, const char *dir, char *err, size_t errlen)
 {
-    size_t len = strlen(resolved);
-    char *buf = strdup(resolved);
-    int rc = -1;
+    char eb[128];
+    char *cur = NULL, *rest = NULL, *cand = NULL, *target = NULL;
+    size_t cap = 2 * PATH_MAX + 2;
+    int links = 0;
+    struct stat st;
 
-    if (buf == NULL) {
+    cur = malloc(cap);
+    rest = malloc(cap);
+    cand = malloc(cap);
+    target = malloc(PATH_MAX + 1);
+    if (cur == NULL || rest == NULL || cand == NULL || target == NULL) {
         set_err(err, errlen, "%s: out of memory", what);
-        return -1;
+        goto fail;
     }
-    /* Walk from the deepest directory upwards by cutting at each '/'. */
-    for (;;) {
-        if (check_dir_entry(what, len == 0 ? "/" : buf, err, errlen) != 0)
-            goto out;
-        if (len <= 1)
-            break;
-        char *slash = strrchr(buf, '/');
-        if (slash == NULL)
-            break;
-        if (slash == buf) {
-            buf[1] = '\0';
-            len = 1;
-        } else {
-            *slash = '\0';
-            len = (size_t)(slash - buf);
+    if (dir[0] == '/') {
+        if (strlen(dir) >= cap)
+            goto toolong;
+        strcpy(rest, dir);
+    } else {
+        if (getcwd(cur, PATH_MAX) == NULL) {
+            set_err(err, errlen, "%s: %s", what, errno_str(errno, eb, sizeof(eb)));
+            goto fail;
         }
+        if (strlen(cur) + 1 + strlen(dir) >= cap)
+            goto toolong;
+        size_t cl = strlen(cur);
+        memcpy(rest, cur, cl);
+        rest[cl] = '/';
+        memcpy(rest + cl + 1, dir, strlen(dir) + 1);
     }
-    rc = 0;
-out:
-    free(buf);
-    return rc;
+    strcpy(cur, "/");
+    if (check_dir_entry(what, "/", err, errlen) != 0)
+        goto fail;
+    for (;;) {
+        char *p = rest, *comp, *slash;
+        size_t clen;
+
+        while (*p == '/')
+            p++;
+        if (*p == '\0')
+            break;
+        comp = p;
+        slash = strchr(comp, '/');
+        clen = slash != NULL ? (size_t)(slash - comp) : strlen(comp);
+        /* rest keeps what follows this component */
+        memmove(rest, comp, strlen(comp) + 1);
+        comp = rest;
+        if (clen == 1 && comp[0] == '.') {
+            memmove(rest, rest + 1, strlen(rest + 1) + 1);
+            continue;
+        }
+        if (clen == 2 && comp[0] == '.' && comp[1] == '.') {
+            char *last = strrchr(cur, '/');
+            if (last != NULL && last != cur)
+                *last = '\0';
+            else
+                strcpy(cur, "/");
+            memmove(rest, rest + 2, strlen(rest + 2) + 1);
+            continue;
+        }
+        if (strlen(cur) + 1 + clen >= cap)
+            goto toolong;
+        {
+            size_t cl = strcmp(cur, "/") == 0 ? 0 : strlen(cur);
+            memcpy(cand, cur, cl);
+            cand[cl] = '/';
+            memcpy(cand + cl + 1, comp, clen);
+            cand[cl + 1 + clen] = '\0';
+        }
+        memmove(rest, rest + clen, strlen(rest + clen) + 1);
+        if (lstat(cand, &st) != 0) {
+            set_err(err, errlen, "%s: %s: %s", what, cand, errno_str(errno, eb, sizeof(eb)));
+            goto fail;
+        }
+        if (S_ISLNK(st.st_mode)) {
+            ssize_t n;
+            if (st.st_uid != 0) {
+                set_err(err, errlen, "%s: %s is a symbolic link owned by uid %lu, not root "
+                        "(refused)", what, cand, (unsigned long)st.st_uid);
+                goto fail;
+            }
+            if (++links > RESOLVE_MAX_LINKS) {
+                set_err(err, errlen, "%s: too many symbolic links", what);
+                goto fail;
+            }
+            n = readlink(cand, target, PATH_MAX);
+            if (n < 0 || n >= PATH_MAX) {
+                set_err(err, errlen, "%s: %s: cannot read the link", what, cand);
+                goto fail;
+            }
+            target[n] = '\0';
+            if ((size_t)n + 1 + strlen(rest) >= cap)
+                goto toolong;
+            /* the target, then what followed the link */
+            memmove(rest + n, rest, strlen(rest) + 1);
+            memcpy(rest, target, (size_t)n);
+            if (target[0] == '/')
+                strcpy(cur, "/");
+            continue;
+        }
+        if (check_dir_entry(what, cand, err, errlen) != 0)
+            goto fail;
+        strcpy(cur, cand);
+    }
+    free(rest);
+    free(cand);
+    free(target);
+    return cur;
+toolong:
+    set_err(err, errlen, "%s: path too long", what);
+fail:
+    free(cur);
+    free(rest);
+    free(cand);
+    free(target);
+    return NULL;
 }
 
 int dlg_check_trusted_dir(const char *dir, char *err, size_t errlen)
 {
-    char eb[128];
-    char *resolved = realpath(dir, NULL);
-    if (resolved == NULL) {
-        set_err(err, errlen, "%s: %s", dir, errno_str(errno, eb, sizeof(eb)));
+    char *resolved = resolve_trusted(dir, dir, err, errlen);
+
+    if (resolved == NULL)
         return -1;
-    }
-    int rc = check_dir_chain(dir, resolved, err, errlen);
     free(resolved);
-    return rc;
+    return 0;
 }
 
 static int check_file_stat(const char *path, const struct stat *st, char *err, size_t errlen)
@@ -294,16 +384,13 @@ int dlg_open_trusted(const char *path, struct stat *st, char *err, size_t errlen
         set_err(err, errlen, "%s: not a file name", path);
         goto fail;
     }
-    resolved = realpath(dircopy, NULL);
-    if (resolved == NULL) {
-        set_err(err, errlen, "%s: %s", path, errno_str(errno, eb, sizeof(eb)));
-        goto fail;
-    }
-    if (check_dir_chain(path, resolved, err, errlen) != 0)
+    /* The path as written: every directory and every link on it. */
+    resolved = resolve_trusted(path, dircopy, err, errlen);
+    if (resolved == NULL)
         goto fail;
 
     /* From here on use the resolved directory, so a symlinked directory on
-     * the given path is followed once (by realpath) and cannot be swapped. */
+     * the given path is followed once (checked) and cannot be swapped. */
     if (asprintf(&full, "%s/%s", strcmp(resolved, "/") == 0 ? "" : resolved, base) < 0) {
         full = NULL;
         set_err(err, errlen, "%s: out of memory", path);
@@ -776,4 +863,42 @@ bool dlg_valid_name_token(const char *s)
             return false;
     }
     return true;
+}
+
+bool dlg_valid_name(const char *s)
+{
+    size_t n;
+
+    if (s == NULL)
+        return false;
+    n = strlen(s);
+    if (n == 0 || n > 64 || s[0] == '-')
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == '@' || c == '+' || c == '-'))
+            return false;
+    }
+    return true;
+}
+
+/* ---- time arithmetic ---------------------------------------------------- */
+
+int64_t dlg_time_add(int64_t a, int64_t b)
+{
+    int64_t r;
+
+    if (__builtin_add_overflow(a, b, &r))
+        return b > 0 ? INT64_MAX : INT64_MIN;
+    return r;
+}
+
+int64_t dlg_time_sub(int64_t a, int64_t b)
+{
+    int64_t r;
+
+    if (__builtin_sub_overflow(a, b, &r))
+        return b < 0 ? INT64_MAX : INT64_MIN;
+    return r;
 }

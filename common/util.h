@@ -83,5 +83,16 @@ bool dlg_valid_jti(const char *s);
 bool dlg_valid_service(const char *s);
 /* Principals/approvers/issuer ids: 1..128 printable ASCII, no space, no '"'. */
 bool dlg_valid_name_token(const char *s);
+/* The one name grammar of DESIGN.md §2 "Names", for sub, act.sub, runas
+ * and apv entries in tickets, principals and runas in the config, and the
+ * CLI options that name them: 1..64 characters of [A-Za-z0-9._@+-], not
+ * starting with '-'.  (Key ids follow dlg_valid_jti.) */
+bool dlg_valid_name(const char *s);
+
+/* Overflow-safe time arithmetic: the result saturates at INT64_MIN or
+ * INT64_MAX instead of wrapping (a wrapped time must never turn a deny into
+ * an admit). */
+int64_t dlg_time_add(int64_t a, int64_t b);
+int64_t dlg_time_sub(int64_t a, int64_t b);
 
 #endif

@@ -10,8 +10,9 @@
 
 #include "ctl.h"
 
-/* Local account files are read directly, never through NSS: getpwnam()
- * would ask our own module and find every actor. */
+/* Local account files are read directly (their findings name the file);
+ * check_nss then asks NSS itself, where our own module answers as the
+ * config says and any other answer comes from another source. */
 static const char *env_or(const char *name, const char *dflt)
 {
     const char *v = getenv(name);
@@ -91,6 +92,49 @@ static void check_group(const struct dlg_config *cfg, const char *path, struct d
     fclose(f);
 }
 
+/* Any NSS source (files, sssd, ldap, ...), not only /etc/passwd: ask NSS
+ * and compare the answer with what this config defines.  Our own module
+ * (if nsswitch.conf lists it) answers exactly as the config says, so only
+ * a different answer is reported: it comes from another source, and one
+ * listed before 'delegate' wins. */
+static void check_nss(const struct dlg_config *cfg, struct dlg_diag *diag)
+{
+    const struct passwd *pw;
+    const struct group *gr;
+    size_t i;
+
+    for (i = 0; i < cfg->nactors; i++) {
+        const struct dlg_actor *a = &cfg->actors[i];
+
+        errno = 0;
+        pw = getpwnam(a->name);
+        if (pw && (pw->pw_uid != a->uid || pw->pw_gid != cfg->acc_gid))
+            clash(diag, cfg->path, "actor '%s' also resolves through NSS as uid %u gid %u (another "
+                  "source than this config): a source before 'delegate' in nsswitch.conf wins, "
+                  "and its user would get the actor's name", a->name, (unsigned)pw->pw_uid,
+                  (unsigned)pw->pw_gid);
+        pw = getpwuid(a->uid);
+        if (pw && strcmp(pw->pw_name, a->name) != 0)
+            clash(diag, cfg->path, "uid %u of actor '%s' also resolves through NSS, to user '%s'",
+                  (unsigned)a->uid, a->name, pw->pw_name);
+    }
+    for (i = 0; i <= cfg->ngroups; i++) {
+        const char *name = i == 0 ? cfg->acc_group : cfg->groups[i - 1].name;
+        gid_t gid = i == 0 ? cfg->acc_gid : cfg->groups[i - 1].gid;
+
+        gr = getgrnam(name);
+        if (gr && gr->gr_gid != gid)
+            clash(diag, cfg->path, "group '%s' also resolves through NSS as gid %u (another source "
+                  "than this config)", name, (unsigned)gr->gr_gid);
+        gr = getgrgid(gid);
+        if (gr && strcmp(gr->gr_name, name) != 0)
+            clash(diag, cfg->path, "gid %u of group '%s' also resolves through NSS, to group '%s'",
+                  (unsigned)gid, name, gr->gr_name);
+    }
+    endpwent();
+    endgrent();
+}
+
 static int run_check_config(const struct ctl_verb *v, int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -118,6 +162,7 @@ static int run_check_config(const struct ctl_verb *v, int argc, char **argv)
     if (cfg) {
         check_passwd(cfg, env_or("DELEGATE_PASSWD_FILE", "/etc/passwd"), &diag);
         check_group(cfg, env_or("DELEGATE_GROUP_FILE", "/etc/group"), &diag);
+        check_nss(cfg, &diag);
     }
     ctl_print_diag(&diag);
     if (cfg && diag.errors.n == 0) {
@@ -145,7 +190,8 @@ const struct ctl_verb ctl_verb_check_config = {
         "Load the config, its included files and every issuer key the way the\n"
         "modules do, including the ownership and mode checks.  Print each problem\n"
         "as FILE:LINE: message on stderr.  Also warn when an actor or group name\n"
-        "or id already exists in /etc/passwd or /etc/group.\n"
+        "or id already exists in /etc/passwd or /etc/group, or resolves through\n"
+        "any NSS source (sssd, LDAP, ...) to something else than this config.\n"
         "\n"
         "Options:\n"
         "  --config F   the config file (default " DLG_DEFAULT_CONFIG ")\n"

@@ -245,7 +245,8 @@ void ctl_format_relative(int64_t t, int64_t now, char *buf, size_t len)
     static const struct { int64_t secs; const char *unit; } units[] = {
         { 86400, "d" }, { 3600, "h" }, { 60, "m" }, { 1, "s" },
     };
-    int64_t d = t - now, a = d < 0 ? -d : d;
+    /* saturating: a hostile exp of INT64_MIN must not overflow */
+    int64_t d = dlg_time_sub(t, now), a = d < 0 ? (d == INT64_MIN ? INT64_MAX : -d) : d;
     char part[64] = "";
     size_t i, used = 0;
     int shown = 0;

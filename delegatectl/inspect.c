@@ -1,4 +1,5 @@
 /* delegatectl inspect: decode a ticket for humans, without verifying it. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,22 @@
 #include "ctl.h"
 #include "ticket.h"
 
+/* The ticket is hostile until verified: nothing it carries reaches the
+ * terminal raw.  Printable ASCII (and, with keep_newlines, the newlines of
+ * our own indentation) as is; every other byte as \xNN, so no escape
+ * sequence, C1 control (U+009B is a CSI), U+0085, U+2028 or U+2029. */
+static void print_escaped(const char *s, bool keep_newlines)
+{
+    const unsigned char *p = (const unsigned char *)s;
+
+    for (; *p; p++) {
+        if ((*p >= 0x20 && *p < 0x7f) || (keep_newlines && *p == '\n'))
+            putchar(*p);
+        else
+            printf("\\x%02x", *p);
+    }
+}
+
 static void print_json_block(const char *title, const char *text)
 {
     json_error_t jerr;
@@ -16,12 +33,20 @@ static void print_json_block(const char *title, const char *text)
     char *pretty = NULL;
 
     printf("%s:\n", title);
+    /* JSON_ENSURE_ASCII: every non-ASCII character as \uXXXX; jansson
+     * escapes controls below 0x20 itself, print_escaped catches DEL */
     if (j)
-        pretty = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
-    if (pretty)
-        printf("%s\n", pretty);
-    else
-        printf("%s\n(not valid JSON: %s)\n", text, j ? "cannot format" : jerr.text);
+        pretty = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY |
+                               JSON_ENSURE_ASCII);
+    if (pretty) {
+        print_escaped(pretty, true);
+        printf("\n");
+    } else {
+        print_escaped(text, false);
+        printf("\n(not valid JSON: ");
+        print_escaped(j ? "cannot format" : jerr.text, false);
+        printf(")\n");
+    }
     free(pretty);
     json_decref(j);
 }

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <jansson.h>
@@ -20,8 +21,12 @@ struct issue_opts {
     const char *hosts, *services, *runas, *sources, *approvers;
     const char *ttl, *not_before;
     bool single_use;
+    const char *typ;            /* --typ: "dlg+jwt" (default) or "JWT" */
     const char *bind_key;
 };
+
+/* The latest NumericDate a host accepts (9999-12-31T23:59:59Z). */
+#define ISSUE_MAX_TIME INT64_C(253402300799)
 
 /* Host names as they appear in aud: DNS-ish, compared case-insensitively. */
 static bool valid_host(const char *s)
@@ -128,6 +133,7 @@ static int run_issue(const struct ctl_verb *v, int argc, char **argv)
         { "approver", required_argument, NULL, 'A' },
         { "single-use", no_argument, NULL, '1' },
         { "jti", required_argument, NULL, 'j' },
+        { "typ", required_argument, NULL, 'T' },
         { "bind-key", required_argument, NULL, 'B' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
@@ -157,6 +163,7 @@ static int run_issue(const struct ctl_verb *v, int argc, char **argv)
         case 'A': o.approvers = optarg; break;
         case '1': o.single_use = true; break;
         case 'j': o.jti = optarg; break;
+        case 'T': o.typ = optarg; break;
         case 'B': o.bind_key = optarg; break;
         case 'h': return ctl_help(v);
         default: return CTL_USAGE;
@@ -178,18 +185,31 @@ static int run_issue(const struct ctl_verb *v, int argc, char **argv)
         return ctl_usage(v, "--service is required");
     if (!dlg_valid_name_token(o.issuer))
         return ctl_usage(v, "invalid issuer id '%s' for --issuer", o.issuer);
-    if (o.kid && !dlg_valid_name_token(o.kid))
-        return ctl_usage(v, "invalid key id '%s' for --kid", o.kid);
+    /* the grammar of the ticket (DESIGN.md §2): kid like jti, names */
+    if (o.kid && !dlg_valid_jti(o.kid))
+        return ctl_usage(v, "invalid key id '%s' for --kid (1 to 64 of A-Z a-z 0-9 . _ -)",
+                         o.kid);
     if (!dlg_valid_username(o.actor))
         return ctl_usage(v, "invalid user name '%s' for --actor", o.actor);
-    if (!dlg_valid_name_token(o.principal))
-        return ctl_usage(v, "invalid principal '%s' for --for", o.principal);
+    if (!dlg_valid_name(o.principal))
+        return ctl_usage(v, "invalid principal '%s' for --for (1 to 64 of A-Z a-z 0-9 . _ @ + -, "
+                            "not starting with -)", o.principal);
+    if (o.typ) {
+        if (strcasecmp(o.typ, "JWT") == 0)
+            o.typ = "JWT";
+        else if (strcasecmp(o.typ, "dlg+jwt") == 0)
+            o.typ = "dlg+jwt";
+        else
+            return ctl_usage(v, "invalid typ '%s' for --typ (dlg+jwt or JWT)", o.typ);
+    }
     if (o.jti && !dlg_valid_jti(o.jti))
         return ctl_usage(v, "invalid ticket id '%s' for --jti (1 to 64 of A-Z a-z 0-9 . _ -)",
                          o.jti);
     if (o.ttl && (dlg_parse_duration(o.ttl, &ttl) < 0 || ttl <= 0))
         return ctl_usage(v, "invalid duration '%s' for --ttl (e.g. 90s, 15m, 2h, 1d)", o.ttl);
-    exp = now + ttl;
+    exp = dlg_time_add(now, ttl);
+    if (exp > ISSUE_MAX_TIME)
+        return ctl_usage(v, "--ttl '%s' is too long", o.ttl);
     if (o.not_before) {
         if (dlg_parse_time(o.not_before, &nbf) < 0)
             return ctl_usage(v, "invalid time '%s' for --not-before (RFC 3339 or @SECONDS)",
@@ -200,11 +220,11 @@ static int run_issue(const struct ctl_verb *v, int argc, char **argv)
 
     if (!(aud = list_claim(v, "--host", o.hosts, valid_host, "host name", NULL)) ||
         !(svc = list_claim(v, "--service", o.services, dlg_valid_service, "service name", NULL)) ||
-        (o.runas && !(runas = list_claim(v, "--runas", o.runas, dlg_valid_username, "user name",
+        (o.runas && !(runas = list_claim(v, "--runas", o.runas, dlg_valid_name, "user name",
                                          NULL))) ||
         (o.sources && !(src = list_claim(v, "--source", o.sources, valid_cidr, "CIDR",
                                          " (address/prefix with the host bits zero, e.g. 10.0.0.0/8)"))) ||
-        (o.approvers && !(apv = list_claim(v, "--approver", o.approvers, dlg_valid_name_token,
+        (o.approvers && !(apv = list_claim(v, "--approver", o.approvers, dlg_valid_name,
                                            "approver name", NULL))))
         goto out;
     if (apv && (json_list_has(apv, o.principal) || json_list_has(apv, o.actor)))
@@ -255,7 +275,7 @@ static int run_issue(const struct ctl_verb *v, int argc, char **argv)
         (o.bind_key && set_new(claims, "cnf", json_pack("{s:s}", "ssh", fp)) < 0))
         goto oom;
 
-    ticket = dlg_sign_ticket(key, alg, o.kid, NULL, claims, err, sizeof(err));
+    ticket = dlg_sign_ticket(key, alg, o.kid, o.typ, claims, err, sizeof(err));
     if (!ticket) {
         ctl_err(v, "cannot sign the ticket: %s", err);
         goto out;
@@ -295,7 +315,7 @@ const struct ctl_verb ctl_verb_issue = {
         "issue --key FILE --issuer ID [--kid KID] --actor A --for P --host H[,H...]\n"
         "      --service S[,S...] [--ttl 15m] [--not-before TIME] [--runas U[,U...]]\n"
         "      [--source CIDR[,...]] [--approver NAME[,NAME...]] [--single-use] [--jti ID]\n"
-        "      [--bind-key FILE.pub]",
+        "      [--typ dlg+jwt|JWT] [--bind-key FILE.pub]",
     .help =
         "Mint a delegation ticket (a JWT signed with the issuer's private key) that\n"
         "lets actor A act for principal P on the given hosts through the given PAM\n"
@@ -316,11 +336,15 @@ const struct ctl_verb ctl_verb_issue = {
         "  --approver N[,N...]   apv: the people who approved the delegation\n"
         "  --single-use          once: usable for one login per host\n"
         "  --jti ID              the ticket id (default: 22 random base64url chars)\n"
+        "  --typ dlg+jwt|JWT     the header's typ (default dlg+jwt); JWT for an\n"
+        "                        issuer configured with typ = \"JWT\"\n"
         "  --bind-key FILE.pub   cnf: bind the ticket to this OpenSSH public key\n"
         "                        (ed25519, ecdsa, rsa); the actor must log in with\n"
         "                        it (publickey, then the ticket) to use the ticket\n"
         "  -h, --help            show this help\n"
         "\n"
+        "Names (--for, --runas, --approver) are 1 to 64 of A-Z a-z 0-9 . _ @ + -,\n"
+        "not starting with -.\n"
         "TIME is RFC 3339 (2026-11-27T10:15:00Z) or @SECONDS.  A ticket of 512\n"
         "bytes or more draws a warning: sudo refuses it.\n"
         "Exit status: 0 issued, 2 usage or system error.\n",

@@ -127,6 +127,27 @@ static bool config_reads(const struct dlg_config *cfg, const char *path)
     return false;
 }
 
+/* The rewrite keeps only the revoke group: refuse (exit 1) a file that holds
+ * any other setting, rather than silently drop it (a dropped max_lifetime
+ * or audit.file would widen the policy or switch auditing off). */
+static int only_revoke(const struct ctl_verb *v, const struct ctl_revfile *rf, char **target)
+{
+    struct dlg_diag diag = { 0 };
+
+    if (dlg_revoke_file_check(*target, &diag) == 0) {
+        dlg_diag_free(&diag);
+        return CTL_OK;
+    }
+    ctl_print_diag(&diag);
+    dlg_diag_free(&diag);
+    ctl_err(v, "%s holds settings other than 'revoke': delegatectl rewrites only a file that "
+               "holds nothing but the revoke group, and would drop them; move them into %s "
+               "(nothing was changed)", *target, rf->config);
+    free(*target);
+    *target = NULL;
+    return CTL_DENY;
+}
+
 /* The file to rewrite: where the revoke group is, or else revoked.conf next
  * to the main config if the main config includes it.  Returns CTL_OK with
  * *target (NULL when there is none and !need_target) or an exit code. */
@@ -149,7 +170,7 @@ static int find_target(const struct ctl_verb *v, const struct ctl_revfile *rf,
             ctl_err(v, "out of memory");
             return CTL_USAGE;
         }
-        return CTL_OK;
+        return only_revoke(v, rf, target);
     }
     dircopy = strdup(rf->config);
     if (!dircopy || asprintf(&cand, "%s/revoked.conf", dirname(dircopy)) < 0) {
@@ -160,7 +181,7 @@ static int find_target(const struct ctl_verb *v, const struct ctl_revfile *rf,
     if (config_reads(rf->cfg, cand)) {
         *target = cand;
         cand = NULL;
-        rc = CTL_OK;
+        rc = only_revoke(v, rf, target);
         goto out;
     }
     if (!need_target) {

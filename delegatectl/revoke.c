@@ -62,11 +62,13 @@ static int merge(struct ctl_revset *rs, const struct ctl_revocation *r, bool *ch
     *changed = false;
     switch (r->kind) {
     case CTL_REV_TICKET:
+        /* r->time: the ticket's exp as given with --until, 0 when unknown
+         * (then the entry has no until and prune never drops it) */
         dlg_format_time(r->time, when, sizeof(when));
         for (i = 0; i < rs->ntickets; i++) {
             if (strcmp(rs->tickets[i].id, r->value) != 0)
                 continue;
-            if (rs->tickets[i].until && rs->tickets[i].until < r->time) {
+            if (r->time && (rs->tickets[i].until == 0 || rs->tickets[i].until < r->time)) {
                 rs->tickets[i].until = r->time;
                 *changed = true;
                 snprintf(msg, msglen, "ticket %s was already revoked; its entry now lasts until %s",
@@ -79,7 +81,11 @@ static int merge(struct ctl_revset *rs, const struct ctl_revocation *r, bool *ch
         if (ctl_revset_add_ticket(rs, r->value, r->time) < 0)
             return -1;
         *changed = true;
-        snprintf(msg, msglen, "revoked ticket %s (entry kept until %s)", r->value, when);
+        if (r->time)
+            snprintf(msg, msglen, "revoked ticket %s (entry kept until %s)", r->value, when);
+        else
+            snprintf(msg, msglen, "revoked ticket %s (its exp is unknown: the entry is kept "
+                                  "until removed by hand or given --until)", r->value);
         return 0;
     case CTL_REV_ACTOR: list = &rs->actors; break;
     case CTL_REV_PRINCIPAL: list = &rs->principals; break;
@@ -114,6 +120,8 @@ static bool valid_value(enum ctl_revoke_kind kind, const char *s)
     switch (kind) {
     case CTL_REV_TICKET: return dlg_valid_jti(s);
     case CTL_REV_ACTOR: return dlg_valid_username(s);
+    case CTL_REV_PRINCIPAL: return dlg_valid_name(s);     /* the ticket's sub grammar */
+    case CTL_REV_KEY: return dlg_valid_jti(s);            /* the ticket's kid grammar */
     default: return dlg_valid_name_token(s);
     }
 }
@@ -180,11 +188,10 @@ static int run_revoke(const struct ctl_verb *v, int argc, char **argv)
     rc = ctl_revfile_open(v, config, true, &rf);
     if (rc != CTL_OK)
         goto out;
-    if (r.kind == CTL_REV_TICKET && !until_arg)
-        /* the longest a ticket issued now can live, so prune keeps the entry
-         * as long as the ticket could be presented */
-        r.time = now + rf.cfg->max_lifetime + rf.cfg->clock_skew;
-    if (r.kind == CTL_REV_ISSUED_BEFORE && r.time > now + rf.cfg->clock_skew)
+    /* Without --until the ticket's exp is unknown: no guess (a ticket
+     * minted with a future iat, or after max_lifetime was raised, outlives
+     * any guess), so the entry gets no until and prune keeps it. */
+    if (r.kind == CTL_REV_ISSUED_BEFORE && r.time > dlg_time_add(now, rf.cfg->clock_skew))
         ctl_warn(v, "%s is in the future: tickets issued until then are refused too", value);
     warn_unknown(v, rf.cfg, &r);
     if (ctl_revset_from_config(rf.cfg, &rs) < 0 || merge(&rs, &r, &changed, msg, sizeof(msg)) < 0) {
@@ -248,8 +255,10 @@ static int run_prune(const struct ctl_verb *v, int argc, char **argv)
         rc = CTL_USAGE;
         goto out;
     }
-    /* a ticket whose exp (+ skew) has passed is refused as expired anyway */
-    cutoff = (int64_t)time(NULL) - rf.cfg->clock_skew;
+    /* a ticket whose exp lies more than the largest allowed clock_skew in
+     * the past is refused as expired under any config: not the current
+     * skew, which may be raised later */
+    cutoff = dlg_time_sub((int64_t)time(NULL), DLG_CLOCK_SKEW_MAX);
     for (i = 0; i < rs.ntickets; i++) {
         if (rs.tickets[i].until && rs.tickets[i].until < cutoff) {
             free(rs.tickets[i].id);
@@ -291,8 +300,10 @@ const struct ctl_verb ctl_verb_revoke = {
         "\n"
         "Options:\n"
         "  --ticket ID           revoke one ticket by its jti\n"
-        "  --until TIME          keep the ticket's entry until TIME (its exp) for\n"
-        "                        'prune'; default: now + max_lifetime + clock_skew\n"
+        "  --until TIME          the ticket's exp: 'prune' may drop the entry 600 s\n"
+        "                        (the largest clock_skew) after it; without --until\n"
+        "                        the entry is kept until removed by hand (or given\n"
+        "                        an --until later)\n"
         "  --actor A             revoke every ticket of actor A (A no longer resolves)\n"
         "  --principal P         revoke every ticket on behalf of P\n"
         "  --issuer I            revoke every ticket of issuer I\n"
@@ -303,7 +314,8 @@ const struct ctl_verb ctl_verb_revoke = {
         "  -h, --help            show this help\n"
         "\n"
         "TIME is RFC 3339 (2026-11-27T10:15:00Z) or @SECONDS.\n"
-        "Exit status: 0 done, 1 config invalid, 2 usage or system error.\n",
+        "Exit status: 0 done, 1 config invalid or the revocation file holds other\n"
+        "settings, 2 usage or system error.\n",
 };
 
 const struct ctl_verb ctl_verb_prune = {
@@ -311,14 +323,18 @@ const struct ctl_verb ctl_verb_prune = {
     .run = run_prune,
     .synopsis = "prune [--config F]",
     .help =
-        "Drop revoked ticket ids whose 'until' lies more than clock_skew in the\n"
-        "past (those tickets are refused as expired anyway), rewriting the\n"
-        "revocation file atomically like 'revoke'.  Entries without 'until' are\n"
-        "kept.\n"
+        "Drop revoked ticket ids whose 'until' (the ticket's exp) lies more than\n"
+        "600 s, the largest allowed clock_skew, in the past (those tickets are\n"
+        "refused as expired under any config), rewriting the revocation file\n"
+        "atomically like 'revoke'.  Entries without 'until' are never dropped:\n"
+        "remove them by hand, or give them the ticket's exp with\n"
+        "'revoke --ticket ID --until EXP'.  A revocation file that holds other\n"
+        "settings than 'revoke' is refused (exit 1).\n"
         "\n"
         "Options:\n"
         "  --config F   the config file (default " DLG_DEFAULT_CONFIG ")\n"
         "  -h, --help   show this help\n"
         "\n"
-        "Exit status: 0 done, 1 config invalid, 2 usage or system error.\n",
+        "Exit status: 0 done, 1 config invalid or the revocation file holds other\n"
+        "settings, 2 usage or system error.\n",
 };

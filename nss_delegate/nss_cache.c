@@ -188,6 +188,8 @@ enum nss_status nss_snap_get(struct nss_snap **out, int *errnop)
     fp = main_file_identity(path);
     if (fail_cached && fp == fail_fp && monotonic_now() - fail_at < DLG_NSS_RETRY_INTERVAL) {
         *errnop = fail_errno;
+        if (fail_errno == ENOENT)
+            status = NSS_STATUS_NOTFOUND;
         goto out;
     }
     /* dlg_config_load itself retries a load that raced with a rename. */
@@ -197,8 +199,14 @@ enum nss_status nss_snap_get(struct nss_snap **out, int *errnop)
         /* A changed config that no longer loads is not served from the old
          * copy: fail closed until it is fixed. */
         install(NULL);
-        log_now = log_due();
-        *errnop = (stat(path, &st) != 0 && errno == ENOENT) ? ENOENT : EIO;
+        /* Not installed (the main file does not exist): nothing is managed,
+         * every name is NOTFOUND, silently.  A config that exists but is
+         * unusable stays UNAVAIL, with a rate-limited log line. */
+        *errnop = (lstat(path, &st) != 0 && errno == ENOENT) ? ENOENT : EIO;
+        if (*errnop == ENOENT)
+            status = NSS_STATUS_NOTFOUND;
+        else
+            log_now = log_due();
         fail_cached = true;
         fail_fp = fp;
         fail_at = monotonic_now();

@@ -19,8 +19,10 @@
 struct nss_snap;
 
 /* The current config, reloaded first if it changed.  SUCCESS with *out set
- * (release it with nss_snap_put), or UNAVAIL with *errnop ENOENT (no config)
- * or EIO (unusable config; logged to syslog, rate-limited), or ENOMEM. */
+ * (release it with nss_snap_put), NOTFOUND with *errnop ENOENT when the
+ * main config file does not exist (not installed: not logged), or UNAVAIL
+ * with *errnop EIO (unusable config; logged to syslog, rate-limited) or
+ * ENOMEM. */
 enum nss_status nss_snap_get(struct nss_snap **out, int *errnop);
 void nss_snap_put(struct nss_snap *s);
 const struct dlg_config *nss_snap_config(const struct nss_snap *s);

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <nss.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <shadow.h>
 #include <stddef.h>
@@ -28,6 +29,25 @@ int nss_fill_group(const struct dlg_config *cfg, const struct dlg_group *g,
                    struct group *gr, char *buf, size_t len);
 
 
+
+/* Every entry point runs with thread cancellation disabled (as SSSD's
+ * client does): a cancellation acted on at a cancellation point inside a
+ * lookup (open, read, syslog...) would leave the module's locks held, and
+ * every later reload and fork() of the process would deadlock. */
+static inline int nss_cancel_off(void)
+{
+    int old = PTHREAD_CANCEL_ENABLE;
+
+    (void)pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old);
+    return old;
+}
+
+static inline void nss_cancel_restore(int old)
+{
+    int ignored;
+
+    (void)pthread_setcancelstate(old, &ignored);
+}
 
 static inline enum nss_status nss_notfound(int *errnop)
 {

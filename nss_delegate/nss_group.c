@@ -10,8 +10,8 @@
 #include "nss_delegate.h"
 #include "nss_entry.h"
 
-enum nss_status _nss_delegate_getgrnam_r(const char *name, struct group *gr,
-                                         char *buf, size_t len, int *errnop)
+static enum nss_status getgrnam_r_impl(const char *name, struct group *gr,
+                                       char *buf, size_t len, int *errnop)
 {
     struct nss_snap *s;
     const struct dlg_config *cfg;
@@ -34,8 +34,8 @@ enum nss_status _nss_delegate_getgrnam_r(const char *name, struct group *gr,
     return status;
 }
 
-enum nss_status _nss_delegate_getgrgid_r(gid_t gid, struct group *gr,
-                                         char *buf, size_t len, int *errnop)
+static enum nss_status getgrgid_r_impl(gid_t gid, struct group *gr,
+                                       char *buf, size_t len, int *errnop)
 {
     struct nss_snap *s;
     const struct dlg_config *cfg;
@@ -58,15 +58,15 @@ enum nss_status _nss_delegate_getgrgid_r(gid_t gid, struct group *gr,
     return status;
 }
 
-enum nss_status _nss_delegate_setgrent(int stayopen)
+static enum nss_status setgrent_impl(int stayopen)
 {
     (void)stayopen;
     return nss_cursor_rewind(&nss_gr_cursor);
 }
 
 /* Position 0 is the accounts group, position i > 0 is cfg->groups[i - 1]. */
-enum nss_status _nss_delegate_getgrent_r(struct group *gr, char *buf, size_t len,
-                                         int *errnop)
+static enum nss_status getgrent_r_impl(struct group *gr, char *buf, size_t len,
+                                       int *errnop)
 {
     const struct dlg_config *cfg;
     enum nss_status status;
@@ -89,7 +89,7 @@ enum nss_status _nss_delegate_getgrent_r(struct group *gr, char *buf, size_t len
     return status;
 }
 
-enum nss_status _nss_delegate_endgrent(void)
+static enum nss_status endgrent_impl(void)
 {
     nss_cursor_close(&nss_gr_cursor);
     return NSS_STATUS_SUCCESS;
@@ -127,9 +127,9 @@ static int add_gid(gid_t gid, gid_t skip, long int *start, long int *size,
     return 0;
 }
 
-enum nss_status _nss_delegate_initgroups_dyn(const char *user, gid_t skipgroup,
-                                             long int *start, long int *size,
-                                             gid_t **groupsp, long int limit, int *errnop)
+static enum nss_status initgroups_dyn_impl(const char *user, gid_t skipgroup,
+                                           long int *start, long int *size,
+                                           gid_t **groupsp, long int limit, int *errnop)
 {
     struct nss_snap *s;
     const struct dlg_config *cfg;
@@ -141,12 +141,18 @@ enum nss_status _nss_delegate_initgroups_dyn(const char *user, gid_t skipgroup,
 
     if (user == NULL || !dlg_valid_username(user))
         return nss_notfound(errnop);
+    /* glibc passes the primary gid of the passwd entry that won as
+     * skipgroup: our accounts group for our own account.  A same-named user
+     * of a higher-priority source (files) has another one, and must not get
+     * an actor's groups; (gid_t)-1 means the caller did not say. */
+    if (skipgroup != (gid_t)-1 && skipgroup < DLG_NSS_MIN_ID)
+        return nss_notfound(errnop);
     status = nss_snap_get(&s, errnop);
     if (status != NSS_STATUS_SUCCESS)
         return status;
     cfg = nss_snap_config(s);
     a = nss_live_actor(cfg, user);
-    if (a == NULL) {
+    if (a == NULL || (skipgroup != (gid_t)-1 && skipgroup != cfg->acc_gid)) {
         status = nss_notfound(errnop);
         goto out;
     }
@@ -162,5 +168,69 @@ enum nss_status _nss_delegate_initgroups_dyn(const char *user, gid_t skipgroup,
     }
 out:
     nss_snap_put(s);
+    return status;
+}
+
+/* The entry points: never cancellable while the module may hold a lock
+ * (a thread cancelled inside a lookup would leave it held for every later
+ * lookup and fork of the process); the caller's state is restored. */
+
+enum nss_status _nss_delegate_getgrnam_r(const char *name, struct group *gr,
+                                         char *buf, size_t len, int *errnop)
+{
+    int cs = nss_cancel_off();
+    enum nss_status status = getgrnam_r_impl(name, gr, buf, len, errnop);
+
+    nss_cancel_restore(cs);
+    return status;
+}
+
+enum nss_status _nss_delegate_getgrgid_r(gid_t gid, struct group *gr,
+                                         char *buf, size_t len, int *errnop)
+{
+    int cs = nss_cancel_off();
+    enum nss_status status = getgrgid_r_impl(gid, gr, buf, len, errnop);
+
+    nss_cancel_restore(cs);
+    return status;
+}
+
+enum nss_status _nss_delegate_setgrent(int stayopen)
+{
+    int cs = nss_cancel_off();
+    enum nss_status status = setgrent_impl(stayopen);
+
+    nss_cancel_restore(cs);
+    return status;
+}
+
+enum nss_status _nss_delegate_getgrent_r(struct group *gr, char *buf, size_t len,
+                                         int *errnop)
+{
+    int cs = nss_cancel_off();
+    enum nss_status status = getgrent_r_impl(gr, buf, len, errnop);
+
+    nss_cancel_restore(cs);
+    return status;
+}
+
+enum nss_status _nss_delegate_endgrent(void)
+{
+    int cs = nss_cancel_off();
+    enum nss_status status = endgrent_impl();
+
+    nss_cancel_restore(cs);
+    return status;
+}
+
+enum nss_status _nss_delegate_initgroups_dyn(const char *user, gid_t skipgroup,
+                                             long int *start, long int *size,
+                                             gid_t **groupsp, long int limit, int *errnop)
+{
+    int cs = nss_cancel_off();
+    enum nss_status status = initgroups_dyn_impl(user, skipgroup, start, size, groupsp, limit,
+                                                 errnop);
+
+    nss_cancel_restore(cs);
     return status;
 }

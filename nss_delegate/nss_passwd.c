@@ -11,8 +11,8 @@ static enum nss_status answer(const struct dlg_config *cfg, const struct dlg_act
     return nss_filled(nss_fill_passwd(cfg, a, pw, buf, len), errnop);
 }
 
-enum nss_status _nss_delegate_getpwnam_r(const char *name, struct passwd *pw,
-                                         char *buf, size_t len, int *errnop)
+static enum nss_status getpwnam_r_impl(const char *name, struct passwd *pw,
+                                       char *buf, size_t len, int *errnop)
 {
     struct nss_snap *s;
     const struct dlg_config *cfg;
@@ -30,8 +30,8 @@ enum nss_status _nss_delegate_getpwnam_r(const char *name, struct passwd *pw,
     return status;
 }
 
-enum nss_status _nss_delegate_getpwuid_r(uid_t uid, struct passwd *pw,
-                                         char *buf, size_t len, int *errnop)
+static enum nss_status getpwuid_r_impl(uid_t uid, struct passwd *pw,
+                                       char *buf, size_t len, int *errnop)
 {
     struct nss_snap *s;
     const struct dlg_config *cfg;
@@ -51,14 +51,14 @@ enum nss_status _nss_delegate_getpwuid_r(uid_t uid, struct passwd *pw,
     return status;
 }
 
-enum nss_status _nss_delegate_setpwent(int stayopen)
+static enum nss_status setpwent_impl(int stayopen)
 {
     (void)stayopen;
     return nss_cursor_rewind(&nss_pw_cursor);
 }
 
-enum nss_status _nss_delegate_getpwent_r(struct passwd *pw, char *buf, size_t len,
-                                         int *errnop)
+static enum nss_status getpwent_r_impl(struct passwd *pw, char *buf, size_t len,
+                                       int *errnop)
 {
     const struct dlg_actor *a;
     enum nss_status status;
@@ -74,8 +74,60 @@ enum nss_status _nss_delegate_getpwent_r(struct passwd *pw, char *buf, size_t le
     return status;
 }
 
-enum nss_status _nss_delegate_endpwent(void)
+static enum nss_status endpwent_impl(void)
 {
     nss_cursor_close(&nss_pw_cursor);
     return NSS_STATUS_SUCCESS;
+}
+
+/* The entry points: never cancellable while the module may hold a lock
+ * (a thread cancelled inside a lookup would leave it held for every later
+ * lookup and fork of the process); the caller's state is restored. */
+
+enum nss_status _nss_delegate_getpwnam_r(const char *name, struct passwd *pw,
+                                         char *buf, size_t len, int *errnop)
+{
+    int cs = nss_cancel_off();
+    enum nss_status status = getpwnam_r_impl(name, pw, buf, len, errnop);
+
+    nss_cancel_restore(cs);
+    return status;
+}
+
+enum nss_status _nss_delegate_getpwuid_r(uid_t uid, struct passwd *pw,
+                                         char *buf, size_t len, int *errnop)
+{
+    int cs = nss_cancel_off();
+    enum nss_status status = getpwuid_r_impl(uid, pw, buf, len, errnop);
+
+    nss_cancel_restore(cs);
+    return status;
+}
+
+enum nss_status _nss_delegate_setpwent(int stayopen)
+{
+    int cs = nss_cancel_off();
+    enum nss_status status = setpwent_impl(stayopen);
+
+    nss_cancel_restore(cs);
+    return status;
+}
+
+enum nss_status _nss_delegate_getpwent_r(struct passwd *pw, char *buf, size_t len,
+                                         int *errnop)
+{
+    int cs = nss_cancel_off();
+    enum nss_status status = getpwent_r_impl(pw, buf, len, errnop);
+
+    nss_cancel_restore(cs);
+    return status;
+}
+
+enum nss_status _nss_delegate_endpwent(void)
+{
+    int cs = nss_cancel_off();
+    enum nss_status status = endpwent_impl();
+
+    nss_cancel_restore(cs);
+    return status;
 }

@@ -12,8 +12,8 @@ static enum nss_status answer(const struct dlg_actor *a, struct spwd *sp,
     return nss_filled(nss_fill_shadow(a, sp, buf, len), errnop);
 }
 
-enum nss_status _nss_delegate_getspnam_r(const char *name, struct spwd *sp,
-                                         char *buf, size_t len, int *errnop)
+static enum nss_status getspnam_r_impl(const char *name, struct spwd *sp,
+                                       char *buf, size_t len, int *errnop)
 {
     struct nss_snap *s;
     enum nss_status status;
@@ -28,14 +28,14 @@ enum nss_status _nss_delegate_getspnam_r(const char *name, struct spwd *sp,
     return status;
 }
 
-enum nss_status _nss_delegate_setspent(int stayopen)
+static enum nss_status setspent_impl(int stayopen)
 {
     (void)stayopen;
     return nss_cursor_rewind(&nss_sp_cursor);
 }
 
-enum nss_status _nss_delegate_getspent_r(struct spwd *sp, char *buf, size_t len,
-                                         int *errnop)
+static enum nss_status getspent_r_impl(struct spwd *sp, char *buf, size_t len,
+                                       int *errnop)
 {
     const struct dlg_actor *a;
     enum nss_status status;
@@ -51,8 +51,50 @@ enum nss_status _nss_delegate_getspent_r(struct spwd *sp, char *buf, size_t len,
     return status;
 }
 
-enum nss_status _nss_delegate_endspent(void)
+static enum nss_status endspent_impl(void)
 {
     nss_cursor_close(&nss_sp_cursor);
     return NSS_STATUS_SUCCESS;
+}
+
+/* The entry points: never cancellable while the module may hold a lock
+ * (a thread cancelled inside a lookup would leave it held for every later
+ * lookup and fork of the process); the caller's state is restored. */
+
+enum nss_status _nss_delegate_getspnam_r(const char *name, struct spwd *sp,
+                                         char *buf, size_t len, int *errnop)
+{
+    int cs = nss_cancel_off();
+    enum nss_status status = getspnam_r_impl(name, sp, buf, len, errnop);
+
+    nss_cancel_restore(cs);
+    return status;
+}
+
+enum nss_status _nss_delegate_setspent(int stayopen)
+{
+    int cs = nss_cancel_off();
+    enum nss_status status = setspent_impl(stayopen);
+
+    nss_cancel_restore(cs);
+    return status;
+}
+
+enum nss_status _nss_delegate_getspent_r(struct spwd *sp, char *buf, size_t len,
+                                         int *errnop)
+{
+    int cs = nss_cancel_off();
+    enum nss_status status = getspent_r_impl(sp, buf, len, errnop);
+
+    nss_cancel_restore(cs);
+    return status;
+}
+
+enum nss_status _nss_delegate_endspent(void)
+{
+    int cs = nss_cancel_off();
+    enum nss_status status = endspent_impl();
+
+    nss_cancel_restore(cs);
+    return status;
 }

@@ -132,6 +132,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (dlg_valid_jti(s) && (strlen(s) < 1 || strlen(s) > 64))
         abort();
     (void)dlg_valid_name_token(s);
+    (void)dlg_valid_name(s);
     check_audit(s);
     free(s);
     return 0;

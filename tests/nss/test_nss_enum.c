@@ -286,8 +286,8 @@ static void test_interleaved(void **state)
                                                       &err), NSS_STATUS_SUCCESS);
             assert_string_equal(pw2.pw_name, g->names[k]);
             start = 0;
-            assert_int_equal(_nss_delegate_initgroups_dyn(g->names[k], 0, &start, &size, &groups,
-                                                          0, &err), NSS_STATUS_SUCCESS);
+            assert_int_equal(_nss_delegate_initgroups_dyn(g->names[k], (gid_t)-1, &start, &size,
+                                                          &groups, 0, &err), NSS_STATUS_SUCCESS);
         }
         assert_int_equal(_nss_delegate_getgrnam_r("g3", &gr2, buf4, sizeof(buf4), &err),
                          NSS_STATUS_SUCCESS);

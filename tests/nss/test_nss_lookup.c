@@ -142,8 +142,9 @@ static void test_fast_reject_reads_no_config(void **state)
     assert_int_equal(_nss_delegate_initgroups_dyn("x y", 0, &start, &size, &groups, 0, &err),
                      NSS_STATUS_NOTFOUND);
     assert_int_equal(nss_delegate_load_count(), loads);
-    /* a valid name does need the config, which is missing here */
-    assert_int_equal(pwnam("ci-deploy", &pw, &err), NSS_STATUS_UNAVAIL);
+    /* a valid name does need the config, which is missing here: not
+     * installed, so NOTFOUND (issue 11) */
+    assert_int_equal(pwnam("ci-deploy", &pw, &err), NSS_STATUS_NOTFOUND);
     assert_int_equal(err, ENOENT);
     assert_int_equal(nss_delegate_load_count(), loads + 1);
     free(groups);
@@ -241,10 +242,14 @@ static void test_initgroups(void **state)
     assert_int_equal(start, 3);
     assert_int_equal(groups[2], 62100);
 
-    /* skipgroup other than the accounts group: the accounts group is added */
+    /* skipgroup other than the accounts group: a same-named account of
+     * another source, not ours (issue 11); -1: the accounts group is added */
     start = 0;
     assert_int_equal(_nss_delegate_initgroups_dyn("ci-deploy", 5, &start, &size, &groups, 0,
-                                                  &err), NSS_STATUS_SUCCESS);
+                                                  &err), NSS_STATUS_NOTFOUND);
+    assert_int_equal(start, 0);
+    assert_int_equal(_nss_delegate_initgroups_dyn("ci-deploy", (gid_t)-1, &start, &size, &groups,
+                                                  0, &err), NSS_STATUS_SUCCESS);
     assert_int_equal(start, 2);
     assert_int_equal(groups[0], 62000);
     assert_int_equal(groups[1], 62100);
@@ -281,8 +286,8 @@ static void test_initgroups_limit(void **state)
     groups[0] = 1;
     start = 1;
     size = 1;
-    assert_int_equal(_nss_delegate_initgroups_dyn("support-bot", 1, &start, &size, &groups, 1,
-                                                  &err), NSS_STATUS_SUCCESS);
+    assert_int_equal(_nss_delegate_initgroups_dyn("support-bot", (gid_t)-1, &start, &size,
+                                                  &groups, 1, &err), NSS_STATUS_SUCCESS);
     assert_int_equal(start, 1);
     assert_int_equal(size, 1);
     assert_int_equal(groups[0], 1);
@@ -293,8 +298,8 @@ static void test_initgroups_limit(void **state)
     groups[0] = 1;
     start = 1;
     size = 1;
-    assert_int_equal(_nss_delegate_initgroups_dyn("support-bot", 1, &start, &size, &groups, 2,
-                                                  &err), NSS_STATUS_SUCCESS);
+    assert_int_equal(_nss_delegate_initgroups_dyn("support-bot", (gid_t)-1, &start, &size,
+                                                  &groups, 2, &err), NSS_STATUS_SUCCESS);
     assert_int_equal(start, 2);
     assert_int_equal(size, 2);
     assert_int_equal(groups[1], 62000);
@@ -304,8 +309,8 @@ static void test_initgroups_limit(void **state)
     groups = calloc(8, sizeof(gid_t));
     start = 0;
     size = 8;
-    assert_int_equal(_nss_delegate_initgroups_dyn("support-bot", 1, &start, &size, &groups, 2,
-                                                  &err), NSS_STATUS_SUCCESS);
+    assert_int_equal(_nss_delegate_initgroups_dyn("support-bot", (gid_t)-1, &start, &size,
+                                                  &groups, 2, &err), NSS_STATUS_SUCCESS);
     assert_int_equal(start, 2);
     assert_int_equal(groups[0], 62000);
     assert_int_equal(groups[1], 62100);
@@ -409,7 +414,7 @@ static void test_unusable_config(void **state)
     assert_int_equal(pwuid(62001, &pw, &err), NSS_STATUS_UNAVAIL);
     assert_int_equal(_nss_delegate_getgrnam_r("delegated", &gr, buf, sizeof(buf), &err),
                      NSS_STATUS_UNAVAIL);
-    assert_int_equal(_nss_delegate_initgroups_dyn("ci-deploy", 1, &start, &size, &groups, 0,
+    assert_int_equal(_nss_delegate_initgroups_dyn("ci-deploy", 62000, &start, &size, &groups, 0,
                                                   &err), NSS_STATUS_UNAVAIL);
     assert_int_equal(_nss_delegate_setpwent(0), NSS_STATUS_UNAVAIL);
     assert_int_equal(_nss_delegate_getpwent_r(&pw, buf, sizeof(buf), &err), NSS_STATUS_UNAVAIL);
@@ -436,9 +441,9 @@ static void test_unusable_config(void **state)
     assert_int_equal(chmod(path, 0644), 0);
     assert_int_equal(pwnam("ci-deploy", &pw, &err), NSS_STATUS_SUCCESS);
 
-    /* missing: UNAVAIL with ENOENT */
+    /* missing: not installed, NOTFOUND with ENOENT (issue 11) */
     assert_int_equal(unlink(path), 0);
-    assert_int_equal(pwnam("ci-deploy", &pw, &err), NSS_STATUS_UNAVAIL);
+    assert_int_equal(pwnam("ci-deploy", &pw, &err), NSS_STATUS_NOTFOUND);
     assert_int_equal(err, ENOENT);
 
     /* fixed: back */
@@ -513,7 +518,7 @@ static void test_silent(void **state)
     close(fd);
     assert_int_equal(s1, NSS_STATUS_UNAVAIL);
     assert_int_equal(s2, NSS_STATUS_UNAVAIL);
-    assert_int_equal(s3, NSS_STATUS_UNAVAIL);
+    assert_int_equal(s3, NSS_STATUS_NOTFOUND);    /* not installed (issue 11) */
     assert_int_equal(stat(out_path, &st), 0);
     if (st.st_size != 0) {
         FILE *f = fopen(out_path, "r");

@@ -88,6 +88,11 @@ static void test_one_line_per_episode(void **state)
     assert_int_equal(lookup("ci-deploy"), NSS_STATUS_SUCCESS);
     assert_int_equal(nlines, 1);
     assert_int_equal(unlink(path), 0);
+    /* a missing config is "not installed": NOTFOUND, silently (issue 11) */
+    for (i = 0; i < 10; i++)
+        assert_int_equal(lookup("ci-deploy"), NSS_STATUS_NOTFOUND);
+    assert_int_equal(nlines, 1);
+    nt_write_file(dir, "delegate.conf", "version = 1;\nbogus = 2;\n");
     for (i = 0; i < 10; i++)
         assert_int_equal(lookup("ci-deploy"), NSS_STATUS_UNAVAIL);
     assert_int_equal(nlines, 2);

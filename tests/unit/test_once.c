@@ -106,12 +106,13 @@ static void test_prune(void **state)
 {
     char *dir = tl_path(*state, "once");
 
-    /* exp + skew < now: removed at the next consume; = now: kept */
-    assert_int_equal(dlg_once_consume(dir, "corp", "old", NOW - 1000, NOW - 1100, SKEW, err,
-                                      sizeof(err)), DLG_ONCE_FRESH);
-    assert_int_equal(dlg_once_consume(dir, "corp", "edge", NOW - SKEW, NOW - 1100, SKEW, err,
-                                      sizeof(err)), DLG_ONCE_FRESH);
-    assert_int_equal(dlg_once_consume(dir, "corp", "live", NOW + 300, NOW - 1100, SKEW, err,
+    /* exp + DLG_ONCE_PRUNE_MARGIN < now: removed at the next consume; = now:
+     * kept (the margin is fixed, whatever the skew) */
+    assert_int_equal(dlg_once_consume(dir, "corp", "old", NOW - DLG_ONCE_PRUNE_MARGIN - 1,
+                                      NOW - 3000, SKEW, err, sizeof(err)), DLG_ONCE_FRESH);
+    assert_int_equal(dlg_once_consume(dir, "corp", "edge", NOW - DLG_ONCE_PRUNE_MARGIN,
+                                      NOW - 3000, SKEW, err, sizeof(err)), DLG_ONCE_FRESH);
+    assert_int_equal(dlg_once_consume(dir, "corp", "live", NOW + 300, NOW - 3000, SKEW, err,
                                       sizeof(err)), DLG_ONCE_FRESH);
     free(tl_write_file(dir, "not-a-marker", "0\n", 0600));
     free(tl_write_file(dir, "0000000000000000000000000000000000000000000000000000000000000000",
