@@ -49,7 +49,7 @@ LIBS_FULL   := -lconfig -lcrypto -ljansson
 
 # common/: util.c and config.c are libc+libconfig only (linked into the NSS
 # module); everything else may use OpenSSL and jansson.
-NSS_COMMON_SRC  := common/util.c common/config.c
+NSS_COMMON_SRC  := common/util.c common/config.c common/compiled_read.c
 COMMON_SRC      := $(sort $(wildcard common/*.c))
 PAM_SRC         := $(sort $(wildcard pam_delegate/*.c))
 NSS_SRC         := $(sort $(wildcard nss_delegate/*.c))
@@ -91,7 +91,15 @@ $(LIBCOMMON): $(call obj,$(COMMON_SRC))
 	@rm -f $@
 	ar rcs $@ $^
 
-$(LIBNSSCOMMON): $(call obj,$(NSS_COMMON_SRC))
+# The NSS module's copy of config.c calls libconfig through nss_delegate/lcshim.c
+# (dlopen on demand, issue 13): its DT_NEEDED is libc only.
+NSS_COMMON_OBJ := $(patsubst $(B)/obj/common/config.o,$(B)/obj-nss/common/config.o,$(call obj,$(NSS_COMMON_SRC)))
+
+$(B)/obj-nss/common/config.o: common/config.c nss_delegate/lcshim.h $(wildcard common/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -include nss_delegate/lcshim.h -c -o $@ $<
+
+$(LIBNSSCOMMON): $(NSS_COMMON_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
@@ -103,7 +111,7 @@ $(PAM_SO): $(call obj,$(PAM_SRC)) $(LIBCOMMON) pam_delegate/pam_delegate.map
 $(NSS_SO): $(call obj,$(NSS_SRC)) $(LIBNSSCOMMON) nss_delegate/nss_delegate.map
 	$(CC) -shared -o $@ $(call obj,$(NSS_SRC)) $(LIBNSSCOMMON) $(LDFLAGS_ALL) \
 	    -Wl,--version-script=nss_delegate/nss_delegate.map -Wl,-soname,libnss_delegate.so.2 \
-	    -Wl,--no-undefined $(LIBS_NSS) -lpthread
+	    -Wl,--no-undefined -lpthread
 
 $(CTL): $(call obj,$(CTL_SRC)) $(LIBCOMMON)
 	$(CC) -pie -o $@ $^ $(LDFLAGS_ALL) $(LIBS_FULL)

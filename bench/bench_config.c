@@ -2,8 +2,10 @@
  * comparison) libconfig's config_read_file alone on the same file, which is
  * the part of the load that is libconfig's and not ours.
  *
- *   bench_config CONF [REPEATS]
- * Prints "load MEDIAN MIN MAX" and "libconfig MEDIAN MIN MAX" in ns. */
+ *   bench_config CONF [REPEATS [COMPILED]]
+ * Prints "load MEDIAN MIN MAX" and "libconfig MEDIAN MIN MAX" in ns, and with
+ * COMPILED (the compiled form of CONF, compiled.h) "compiled MEDIAN MIN MAX":
+ * dlg_compiled_load with every freshness check, + dlg_config_free. */
 #include <libconfig.h>
 #include <locale.h>
 #include <stdio.h>
@@ -11,9 +13,10 @@
 #include <string.h>
 
 #include "bench_common.h"
+#include "compiled.h"
 #include "config.h"
 
-static const char *conf_path;
+static const char *conf_path, *cpl_path;
 static unsigned long failures;
 
 static void load_once(void *arg)
@@ -41,6 +44,17 @@ static void libconfig_once(void *arg)
     config_destroy(&c);
 }
 
+static void compiled_once(void *arg)
+{
+    char why[256];
+    struct dlg_config *cfg = dlg_compiled_load(cpl_path, conf_path, 0, why, sizeof(why));
+
+    (void)arg;
+    if (cfg == NULL && failures++ == 0)
+        fprintf(stderr, "bench_config: compiled form refused: %s\n", why);
+    dlg_config_free(cfg);
+}
+
 int main(int argc, char **argv)
 {
     unsigned long repeats = argc > 2 ? strtoul(argv[2], NULL, 10) : 11, nl, nc;
@@ -51,6 +65,7 @@ int main(int argc, char **argv)
         return 2;
     }
     conf_path = argv[1];
+    cpl_path = argc > 3 ? argv[3] : NULL;
     load_once(NULL);
     libconfig_once(NULL);
     if (failures != 0)
@@ -70,6 +85,16 @@ int main(int argc, char **argv)
     struct bench_stat sl = bench_summarize(tl, repeats), sc = bench_summarize(tc, repeats);
     printf("load %.0f %.0f %.0f n=%lu\n", sl.median, sl.min, sl.max, nl);
     printf("libconfig %.0f %.0f %.0f n=%lu\n", sc.median, sc.min, sc.max, nc);
+    if (cpl_path != NULL) {
+        compiled_once(NULL);
+        unsigned long np = bench_calibrate(compiled_once, NULL, 30000000ul, 3);
+        for (unsigned long r = 0; r < repeats; r++)
+            tl[r] = bench_batch(compiled_once, NULL, np);
+        if (failures != 0)
+            return 1;
+        sl = bench_summarize(tl, repeats);
+        printf("compiled %.0f %.0f %.0f n=%lu\n", sl.median, sl.min, sl.max, np);
+    }
     free(tl);
     free(tc);
     return 0;

@@ -18,7 +18,7 @@
  * ratio txn/verify and the difference txn2 - txn are taken within a repeat
  * (the machine's load changes slower than that).  Prints, in ns per
  * operation, "KIND MEDIAN MIN MAX" for verify, txn, txn2, and the per-repeat
- * "ratio" (txn/verify) and "diff" (txn2 - txn). */
+ * "ratio" (txn/verify), "diff" (txn2 - txn) and "diffratio" ((txn2 - txn)/verify). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -134,7 +134,7 @@ int main(int argc, char **argv)
     struct pam_bench b = { .service = "sshd" };
     const char *pub = NULL, *ticket_file = NULL, *why;
     unsigned long repeats = 41, batch_ms = 10, nv, nt, nt2 = 0;
-    double *tv, *tt, *tt2, *ratio, *diff;
+    double *tv, *tt, *tt2, *ratio, *diff, *dratio;
     FILE *f;
 
     for (int i = 1; i + 1 < argc; i += 2) {
@@ -190,7 +190,8 @@ int main(int argc, char **argv)
     tt2 = calloc(repeats, sizeof(*tt2));
     ratio = calloc(repeats, sizeof(*ratio));
     diff = calloc(repeats, sizeof(*diff));
-    if (tv == NULL || tt == NULL || tt2 == NULL || ratio == NULL || diff == NULL)
+    dratio = calloc(repeats, sizeof(*dratio));
+    if (tv == NULL || tt == NULL || tt2 == NULL || ratio == NULL || diff == NULL || dratio == NULL)
         die("out of memory");
     for (unsigned long r = 0; r < repeats; r++) {
         tv[r] = bench_batch(verify_once, &b, nv);
@@ -201,6 +202,7 @@ int main(int argc, char **argv)
             b.cur_confdir = b.confdir2;
             tt2[r] = bench_batch(txn_once, &b, nt2);
             diff[r] = tt2[r] - tt[r];
+            dratio[r] = diff[r] / tv[r];    /* the extra, in bare verifies */
         }
     }
     if (b.failures != 0) {
@@ -219,6 +221,8 @@ int main(int argc, char **argv)
         printf("txn2 %.0f %.0f %.0f n=%lu\n", s.median, s.min, s.max, nt2);
         s = bench_summarize(diff, repeats);
         printf("diff %.0f %.0f %.0f\n", s.median, s.min, s.max);
+        s = bench_summarize(dratio, repeats);
+        printf("diffratio %.3f %.3f %.3f\n", s.median, s.min, s.max);
     }
     EVP_PKEY_free(b.pkey);
     free(b.sig);
@@ -227,5 +231,6 @@ int main(int argc, char **argv)
     free(tt2);
     free(ratio);
     free(diff);
+    free(dratio);
     return 0;
 }

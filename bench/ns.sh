@@ -37,6 +37,11 @@ stats() {
 }
 
 e2e_setup
+# As after a package install (dpkg's ldconfig trigger): the module in
+# ld.so.cache, so glibc's dlopen by bare name opens it at once instead of
+# probing the hwcaps and tls subdirectories first (only /etc of the
+# namespace's overlay is written).
+ldconfig || e2e_die "ldconfig"
 W=$NS/bench
 mkdir -m 0755 "$W" "$W/keys"
 "$CTL" keygen --out "$W/keys/corp-k1" >/dev/null || e2e_die "keygen"
@@ -45,12 +50,13 @@ ok "bench namespace set up"
 
 # ---- 1, 2: one PAM transaction vs one bare Ed25519 verify -------------------
 
-pam_confdir() {   # DIR CONF: a PAM confdir whose "sshd" stack is the DESIGN.md one
+pam_confdir() {   # DIR CONF [COMPILED]: a PAM confdir whose "sshd" stack is the DESIGN.md one
+    local a="config=$2${3:+ compiled=$3}"
     mkdir -p -m 0755 "$1"
     {
-        echo "auth     [success=done ignore=ignore default=die]  pam_delegate.so config=$2"
-        echo "account  [success=ok   ignore=ignore default=die]  pam_delegate.so config=$2"
-        echo "session  required                                  pam_delegate.so config=$2"
+        echo "auth     [success=done ignore=ignore default=die]  pam_delegate.so $a"
+        echo "account  [success=ok   ignore=ignore default=die]  pam_delegate.so $a"
+        echo "session  required                                  pam_delegate.so $a"
     } >"$1/sshd"
     chmod 0644 "$1/sshd"
 }
@@ -59,13 +65,22 @@ bash "$BENCH_DIR/gen_config.sh" "$W/c10.conf" "$W/r10.conf" 10 0 sshd \
     "$W/keys/corp-k1.pub" "$W/audit.jsonl"
 bash "$BENCH_DIR/gen_config.sh" "$W/c1k.conf" "$W/r1k.conf" 1000 10000 sshd \
     "$W/keys/corp-k1.pub" "$W/audit.jsonl"
-pam_confdir "$W/pam10" "$W/c10.conf"
-pam_confdir "$W/pam1k" "$W/c1k.conf"
+# The compiled policy snapshot (issue 13), as the product keeps it: written
+# by `delegatectl compile` (the PAM module would also write it after its
+# first text load), used by every transaction while it matches the text.
+for c in 10 1k; do
+    "$CTL" compile --config "$W/c$c.conf" --out "$W/c$c.bin" >/dev/null || e2e_die "compile c$c"
+done
+pam_confdir "$W/pam10" "$W/c10.conf" "$W/c10.bin"
+pam_confdir "$W/pam1k" "$W/c1k.conf" "$W/c1k.bin"
 "$CTL" issue --key "$W/keys/corp-k1.key" --issuer corp --kid k1 --actor ci-deploy \
     --for alice --host bench-host --service sshd --ttl 50m >"$W/ticket" || e2e_die "issue"
 verify_ok() { "$CTL" verify --config "$1" --user ci-deploy --service sshd --rhost 127.0.0.1 - <"$W/ticket" >/dev/null; }
 check "the ticket is admitted by delegatectl verify (10 actors)" verify_ok "$W/c10.conf"
 check "the ticket is admitted by delegatectl verify (1000 actors, 10000 revoked)" verify_ok "$W/c1k.conf"
+cpl_fresh() { "$CTL" compile --check --config "$1" --out "$2" >/dev/null; }
+check "the compiled forms are fresh (10 actors)" cpl_fresh "$W/c10.conf" "$W/c10.bin"
+check "the compiled forms are fresh (1000 actors, 10000 revoked)" cpl_fresh "$W/c1k.conf" "$W/c1k.bin"
 
 log "pam: 10 actors and 1000 actors + 10000 revoked, against the bare verify"
 if "$BB/bench_pam" --confdir "$W/pam10" --confdir2 "$W/pam1k" --service sshd --user ci-deploy \
@@ -80,7 +95,8 @@ rm -f "$W/audit.jsonl"
 
 for cfg in 10 1k; do
     log "config load: $cfg"
-    "$BB/bench_config" "$W/c$cfg.conf" "$CFG_REPEATS" >"$W/cfg$cfg" 2>&1 || not_ok "bench_config $cfg"
+    "$BB/bench_config" "$W/c$cfg.conf" "$CFG_REPEATS" "$W/c$cfg.bin" >"$W/cfg$cfg" 2>&1 ||
+        not_ok "bench_config $cfg"
     while read -r k m lo hi _; do record "cfg$cfg.$k $m $lo $hi"; done <"$W/cfg$cfg"
 done
 
@@ -94,15 +110,20 @@ nss_use() {   # files|delegate
     printf 'passwd: %s\ngroup: files\nshadow: files\nhosts: files\n' "$1" >/etc/nsswitch.conf
 }
 
-nss_prepare() {   # N: /etc/passwd and /etc/delegate/delegate.conf with N entries
+nss_prepare() {   # N: /etc/passwd and /etc/delegate/delegate.conf with N entries, compiled
     install -m 0644 "$W/nss$1.conf" "$CONF"
     install -m 0644 "$W/nss$1.conf.passwd" /etc/passwd
+    "$CTL" compile >/dev/null || e2e_die "compile nss$1"
 }
 
 for n in 10 100 1000 10000; do
     bash "$BENCH_DIR/gen_config.sh" "$W/nss$n.conf" "$W/nss$n-revoked.conf" "$n" 0 sshd \
         "$W/keys/corp-k1.pub" "$W/nss-audit.jsonl"
 done
+# 100 actors and 10,000 revoked ticket ids (first lookup)
+bash "$BENCH_DIR/gen_config.sh" "$W/nss100r.conf" "$W/nss100r-revoked.conf" 100 10000 sshd \
+    "$W/keys/corp-k1.pub" "$W/nss-audit.jsonl"
+cp "$W/nss100.conf.passwd" "$W/nss100r.conf.passwd"
 
 # Rounds: in each, every size with files and delegate back to back, so that
 # each ratio comes from runs a second apart.
@@ -149,18 +170,25 @@ for k in name_hit uid_hit; do
 done
 
 # The first lookup in a fresh process, 100 entries, files and delegate
-# alternating process by process.
-nss_prepare 100
-log "nss: first lookup in fresh processes, 100 entries"
-: >"$W/first.files"
-: >"$W/first.delegate"
-for i in $(seq 1 "$FIRST_RUNS"); do
-    for be in files delegate; do
-        nss_use "$be"
-        "$BB/bench_nss" first bench-00050 | awk '{ print $2 }' >>"$W/first.$be"
+# alternating process by process (the ratio per pair); then the same with
+# 10,000 revoked ticket ids in the delegate config.
+for variant in 100 100r; do
+    nss_prepare "$variant"
+    check "compiled form fresh for nss$variant" "$CTL" compile --check
+    log "nss: first lookup in fresh processes, $variant"
+    : >"$W/first.files"
+    : >"$W/first.delegate"
+    for i in $(seq 1 "$FIRST_RUNS"); do
+        for be in files delegate; do
+            nss_use "$be"
+            "$BB/bench_nss" first bench-00050 | awk '{ print $2 }' >>"$W/first.$be"
+        done
     done
+    for be in files delegate; do record "nss.first.$be.$variant $(stats "$W/first.$be")"; done
+    paste "$W/first.delegate" "$W/first.files" | awk '$2 > 0 { printf "%.5f\n", $1 / $2 }' \
+        >"$W/first.ratio"
+    record "nss.first.ratio.$variant $(stats "$W/first.ratio")"
 done
-for be in files delegate; do record "nss.first.$be.100 $(stats "$W/first.$be")"; done
 
 install -m 0644 "$W/passwd.orig" /etc/passwd
 install -m 0644 "$W/nsswitch.orig" /etc/nsswitch.conf
@@ -275,6 +303,7 @@ chmod 0644 /etc/pam.d/sudo /etc/pam.d/sudo-permit
 printf 'Defaults:ci-deploy pam_service=sudo-permit\nci-deploy ALL=(alice) ALL\n' >/etc/sudoers.d/bench
 chmod 0440 /etc/sudoers.d/bench
 visudo -cq || e2e_die "sudoers with the bench lines"
+"$CTL" compile >/dev/null || e2e_die "compile for sudo"
 
 T_SUDO=$(issue --actor support-bot --for alice --host "$HOSTNAME_DLG" --service sudo \
          --runas alice --approver carol --ttl 15m) || e2e_die "issue (sudo)"

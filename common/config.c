@@ -13,6 +13,7 @@
  * libconfig parses that one expanded text with config_read_string; a map of
  * segments (expanded line -> file, line) keeps every FILE:LINE right. */
 #include "config.h"
+#include "compiled.h"
 
 #include <errno.h>
 #include <libconfig.h>
@@ -256,6 +257,10 @@ void dlg_config_free(struct dlg_config *cfg)
 {
     if (cfg == NULL)
         return;
+    if (cfg->compiled != NULL) {
+        dlg_compiled_release(cfg);     /* made by compiled_read.c */
+        return;
+    }
     free(cfg->path);
     free(cfg->host_name);
     dlg_strv_free(&cfg->host_aliases);
@@ -2076,6 +2081,8 @@ static int key_revoked(const void *k, const void *e)
 
 const struct dlg_actor *dlg_config_actor(const struct dlg_config *cfg, const char *name)
 {
+    if (dlg_compiled_lazy(cfg))
+        return dlg_compiled_actor(cfg, name);      /* compiled.h */
     if (cfg == NULL || name == NULL || cfg->nactors == 0)
         return NULL;
     return bsearch(name, cfg->actors, cfg->nactors, sizeof(*cfg->actors), key_actor_name);
@@ -2083,6 +2090,8 @@ const struct dlg_actor *dlg_config_actor(const struct dlg_config *cfg, const cha
 
 const struct dlg_actor *dlg_config_actor_by_uid(const struct dlg_config *cfg, uid_t uid)
 {
+    if (dlg_compiled_lazy(cfg))
+        return dlg_compiled_actor_by_uid(cfg, uid); /* compiled.h */
     if (cfg == NULL || cfg->actors_by_uid == NULL)
         return NULL;
     struct dlg_actor *const *p = bsearch(&uid, cfg->actors_by_uid, cfg->nactors,
@@ -2115,6 +2124,8 @@ const struct dlg_issuer *dlg_config_issuer(const struct dlg_config *cfg, const c
 
 bool dlg_config_ticket_revoked(const struct dlg_config *cfg, const char *jti)
 {
+    if (cfg != NULL && cfg->compiled != NULL)
+        return dlg_compiled_ticket_revoked(cfg, jti);  /* compiled.h */
     if (cfg == NULL || jti == NULL || cfg->nrevoked_tickets == 0)
         return false;
     return bsearch(jti, cfg->revoked_tickets, cfg->nrevoked_tickets,

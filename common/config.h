@@ -114,6 +114,13 @@ struct dlg_config {
     size_t nfiles;
 
     struct dlg_group **groups_by_gid; /* the ngroups entries of groups, sorted by gid */
+
+    /* Compiled form (issue 13, common/compiled.h).  load_started_ns: the
+     * CLOCK_REALTIME time (ns) at which dlg_config_load_stamped began, 0 when
+     * unknown.  compiled: set only on a config materialized from the compiled
+     * form, whose strings point into its mapping; dlg_config_free releases it. */
+    int64_t load_started_ns;
+    void *compiled;
 };
 
 /* Load, trust-check and validate.  On any error returns NULL and fills diag

@@ -346,23 +346,25 @@ static int check_file_stat(const char *path, const struct stat *st, char *err, s
     return 0;
 }
 
-int dlg_open_trusted(const char *path, struct stat *st, char *err, size_t errlen)
+/* The trust walk shared by dlg_open_trusted and dlg_stat_trusted: every
+ * directory and link of the path as written (resolve_trusted), then lstat of
+ * the final component in the resolved directory, which must be a regular,
+ * root-owned file not writable by group or others.  Returns the resolved
+ * full path (heap) with *lst, or NULL with err set. */
+static char *trusted_lstat(const char *path, struct stat *lst, char *err, size_t errlen)
 {
     char eb[128];
     char *dircopy = NULL, *resolved = NULL, *full = NULL;
     const char *base;
-    struct stat lst, fst;
-    int fd = -1, flags;
-    bool raced = false;         /* replaced between lstat and open: EAGAIN */
 
     if (path == NULL || *path == '\0') {
         set_err(err, errlen, "empty path");
-        return -1;
+        return NULL;
     }
     dircopy = strdup(path);
     if (dircopy == NULL) {
         set_err(err, errlen, "%s: out of memory", path);
-        goto fail;
+        goto out;
     }
     char *slash = strrchr(dircopy, '/');
     if (slash == NULL) {
@@ -371,7 +373,7 @@ int dlg_open_trusted(const char *path, struct stat *st, char *err, size_t errlen
         dircopy = strdup(".");
         if (dircopy == NULL) {
             set_err(err, errlen, "%s: out of memory", path);
-            goto fail;
+            goto out;
         }
     } else {
         base = path + (slash - dircopy) + 1;
@@ -382,27 +384,45 @@ int dlg_open_trusted(const char *path, struct stat *st, char *err, size_t errlen
     }
     if (*base == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0) {
         set_err(err, errlen, "%s: not a file name", path);
-        goto fail;
+        goto out;
     }
     /* The path as written: every directory and every link on it. */
     resolved = resolve_trusted(path, dircopy, err, errlen);
     if (resolved == NULL)
-        goto fail;
-
+        goto out;
     /* From here on use the resolved directory, so a symlinked directory on
      * the given path is followed once (checked) and cannot be swapped. */
     if (asprintf(&full, "%s/%s", strcmp(resolved, "/") == 0 ? "" : resolved, base) < 0) {
         full = NULL;
         set_err(err, errlen, "%s: out of memory", path);
-        goto fail;
+        goto out;
     }
-    if (lstat(full, &lst) != 0) {
+    /* Refuse symlinks, FIFOs, devices and directories before any open(2),
+     * so a FIFO can never block us. */
+    if (lstat(full, lst) != 0) {
         set_err(err, errlen, "%s: %s", path, errno_str(errno, eb, sizeof(eb)));
-        goto fail;
+        free(full);
+        full = NULL;
+    } else if (check_file_stat(path, lst, err, errlen) != 0) {
+        free(full);
+        full = NULL;
     }
-    /* Refuse symlinks, FIFOs, devices and directories before open(2), so a
-     * FIFO can never block us. */
-    if (check_file_stat(path, &lst, err, errlen) != 0)
+out:
+    free(dircopy);
+    free(resolved);
+    return full;
+}
+
+int dlg_open_trusted(const char *path, struct stat *st, char *err, size_t errlen)
+{
+    char eb[128];
+    char *full;
+    struct stat lst, fst;
+    int fd = -1, flags;
+    bool raced = false;         /* replaced between lstat and open: EAGAIN */
+
+    full = trusted_lstat(path, &lst, err, errlen);
+    if (full == NULL)
         goto fail;
     fd = open(full, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd < 0) {
@@ -427,19 +447,37 @@ int dlg_open_trusted(const char *path, struct stat *st, char *err, size_t errlen
     }
     if (st != NULL)
         *st = fst;
-    free(dircopy);
-    free(resolved);
     free(full);
     return fd;
 
 fail:
     if (fd >= 0)
         close(fd);
-    free(dircopy);
-    free(resolved);
     free(full);
     errno = raced ? EAGAIN : EACCES;
     return -1;
+}
+
+/* The trust walk of dlg_open_trusted without opening the file (issue 13: the
+ * sources of the compiled form, whose identity alone is compared; lstat of
+ * the final component is atomic, so no open is needed to know what it
+ * names).  0 with *st, or -1 with err. */
+int dlg_stat_trusted(const char *path, struct stat *st, char *err, size_t errlen)
+{
+    struct stat lst;
+    char *full;
+
+    if (path == NULL || path[0] != '/') {
+        set_err(err, errlen, "%s: not an absolute path", path != NULL ? path : "(null)");
+        return -1;
+    }
+    full = trusted_lstat(path, &lst, err, errlen);
+    if (full == NULL)
+        return -1;
+    free(full);
+    if (st != NULL)
+        *st = lst;
+    return 0;
 }
 
 int dlg_read_trusted(const char *path, size_t max, char **out, size_t *outlen,

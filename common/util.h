@@ -48,6 +48,10 @@ int dlg_open_trusted(const char *path, struct stat *st, char *err, size_t errlen
 /* Check only the directories of path (used before writing next to a file). */
 int dlg_check_trusted_dir(const char *dir, char *err, size_t errlen);
 
+/* The same trust walk as dlg_open_trusted, without opening the file (its
+ * identity by lstat of the final component): 0 with *st, or -1 (err). */
+int dlg_stat_trusted(const char *path, struct stat *st, char *err, size_t errlen);
+
 /* Read a whole trusted file (max bytes) into a NUL-terminated heap buffer. */
 int dlg_read_trusted(const char *path, size_t max, char **out, size_t *outlen,
                      struct stat *st, char *err, size_t errlen);

@@ -30,6 +30,11 @@ extern const struct ctl_verb ctl_verb_keygen, ctl_verb_issue, ctl_verb_inspect,
     ctl_verb_verify, ctl_verb_check_config, ctl_verb_revoke, ctl_verb_prune,
     ctl_verb_sessions, ctl_verb_askpass;
 extern const struct ctl_verb ctl_verb_authkeys;
+extern const struct ctl_verb ctl_verb_compile;   /* issue 13 */
+/* compile.c: where the compiled form of config goes (NULL: nowhere), and
+ * the recompile that revoke and prune run after they wrote (warns only). */
+const char *ctl_compiled_path(const char *config);
+void ctl_compile_after_write(const struct ctl_verb *v, const char *config);
 
 /* Messages: "delegatectl VERB: message" on stderr. */
 void ctl_err(const struct ctl_verb *v, const char *fmt, ...)

@@ -541,6 +541,7 @@ int ctl_revfile_write(const struct ctl_verb *v, struct ctl_revfile *rf,
         goto out;
     }
     dlg_config_free(after);
+    ctl_compile_after_write(v, rf->config);
     rc = CTL_OK;
 out:
     if (tmp[0])

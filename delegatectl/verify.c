@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "compiled.h"
 #include "ctl.h"
 #include "policy.h"
 #include "sshkey.h"
@@ -107,8 +108,14 @@ static int run_verify(const struct ctl_verb *v, int argc, char **argv)
     if (ctl_read_ticket(v, arg, &ticket, &len) < 0)
         return CTL_USAGE;
 
-    /* like the PAM module: only the key the ticket selects is read */
-    cfg = ctl_load_config(config, NULL, &diag);
+    /* like the PAM module: the compiled form while it is fresh, else the
+     * text; only the key the ticket selects is read */
+    if (ctl_compiled_path(config) != NULL) {
+        char why[256];
+        cfg = dlg_compiled_load(ctl_compiled_path(config), config, 0, why, sizeof(why));
+    }
+    if (!cfg)
+        cfg = ctl_load_config(config, NULL, &diag);
     if (!cfg) {
         ctl_print_diag(&diag);
         printf("deny: %s\n%s\n", dlg_reason_str(DLG_CONFIG_ERROR),

@@ -16,6 +16,7 @@
 #include <syslog.h>
 #include <time.h>
 
+#include "compiled.h"
 #include "nss_cache.h"
 
 struct nss_snap {
@@ -26,6 +27,8 @@ struct nss_snap {
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct nss_snap *cache_cur;                      /* under cache_lock */
 static char config_path[PATH_MAX] = DLG_DEFAULT_CONFIG; /* under cache_lock */
+static char compiled_path[PATH_MAX] = DLG_COMPILED_PATH; /* under cache_lock; "" = none */
+static atomic_ulong compiled_count;
 
 static pthread_mutex_t load_lock = PTHREAD_MUTEX_INITIALIZER;
 static bool load_failing;                               /* under load_lock */
@@ -159,7 +162,7 @@ enum nss_status nss_snap_get(struct nss_snap **out, int *errnop)
     struct nss_snap *seen, *now, *n;
     struct dlg_config *cfg = NULL;
     struct dlg_diag diag = { 0 };
-    char path[PATH_MAX];
+    char path[PATH_MAX], cpath[PATH_MAX];
     struct stat st;
     enum nss_status status = NSS_STATUS_UNAVAIL;
     bool log_now = false;
@@ -183,7 +186,19 @@ enum nss_status nss_snap_get(struct nss_snap **out, int *errnop)
 
     pthread_mutex_lock(&cache_lock);
     memcpy(path, config_path, sizeof(path));
+    memcpy(cpath, compiled_path, sizeof(cpath));
     pthread_mutex_unlock(&cache_lock);
+
+    /* The compiled form, while it provably matches the text (compiled.h):
+     * no libconfig, no parse; NSS needs no revoked ticket ids. */
+    if (cpath[0] != '\0') {
+        char why[256];
+        cfg = dlg_compiled_load(cpath, path, DLG_CPL_NO_TICKETS, why, sizeof(why));
+        if (cfg != NULL) {
+            atomic_fetch_add_explicit(&compiled_count, 1, memory_order_relaxed);
+            goto loaded;
+        }
+    }
 
     fp = main_file_identity(path);
     if (fail_cached && fp == fail_fp && monotonic_now() - fail_at < DLG_NSS_RETRY_INTERVAL) {
@@ -192,8 +207,12 @@ enum nss_status nss_snap_get(struct nss_snap **out, int *errnop)
             status = NSS_STATUS_NOTFOUND;
         goto out;
     }
-    /* dlg_config_load itself retries a load that raced with a rename. */
-    cfg = dlg_config_load(path, &diag);
+    /* dlg_config_load itself retries a load that raced with a rename.  Its
+     * libconfig is loaded on demand (lcshim.c). */
+    if (!nss_libconfig_available())
+        dlg_diag_error(&diag, path, 0, "cannot load " "libconfig.so.9" " to read the text");
+    else
+        cfg = dlg_config_load(path, &diag);
     atomic_fetch_add_explicit(&load_count, 1, memory_order_relaxed);
     if (cfg == NULL) {
         /* A changed config that no longer loads is not served from the old
@@ -213,6 +232,7 @@ enum nss_status nss_snap_get(struct nss_snap **out, int *errnop)
         fail_errno = *errnop;
         goto out;
     }
+loaded:
     fail_cached = false;
     n = calloc(1, sizeof(*n));
     if (n == NULL) {
@@ -313,4 +333,24 @@ void nss_delegate_set_config_path(const char *path)
 unsigned long nss_delegate_load_count(void)
 {
     return atomic_load_explicit(&load_count, memory_order_relaxed);
+}
+
+void nss_delegate_set_compiled_path(const char *path)
+{
+    pthread_mutex_lock(&load_lock);
+    pthread_mutex_lock(&cache_lock);
+    if (path == NULL)
+        path = DLG_COMPILED_PATH;
+    if (strlen(path) < sizeof(compiled_path))
+        memcpy(compiled_path, path, strlen(path) + 1);
+    pthread_mutex_unlock(&cache_lock);
+    install(NULL);
+    load_failing = false;
+    fail_cached = false;
+    pthread_mutex_unlock(&load_lock);
+}
+
+unsigned long nss_delegate_compiled_count(void)
+{
+    return atomic_load_explicit(&compiled_count, memory_order_relaxed);
 }

@@ -7,6 +7,7 @@
 
 #include <nss.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -56,5 +57,13 @@ const struct dlg_actor *nss_cursor_actor(struct nss_cursor *c);
 void nss_delegate_set_config_path(const char *path);
 /* How many times this process has parsed the config. */
 unsigned long nss_delegate_load_count(void);
+
+/* issue 13.  For tests (hidden): use the compiled form at path instead of
+ * DLG_COMPILED_PATH (NULL restores it, "" turns it off) and drop the cached
+ * snapshot.  How many snapshots came from the compiled form. */
+void nss_delegate_set_compiled_path(const char *path);
+unsigned long nss_delegate_compiled_count(void);
+/* lcshim.c: libconfig loaded on demand (dlopen); false when it cannot be. */
+bool nss_libconfig_available(void);
 
 #endif

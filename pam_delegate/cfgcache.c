@@ -14,9 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <security/pam_modules.h>
 
+#include "compiled.h"
 #include "pam_delegate.h"
 
 #define PD_CONFIG_DATA_NAME "pam_delegate:config"
@@ -61,6 +63,33 @@ static bool reusable(const struct pd_config_cache *cc, const char *path)
 struct dlg_config *pd_config_get(pam_handle_t *pamh, const char *path, struct dlg_diag *diag,
                                  bool *owned)
 {
+    return pd_config_get_compiled(pamh, path, NULL, diag, owned);
+}
+
+/* The compiled form while it provably matches the text (compiled.h), else
+ * the text; after a text load as root, the compiled form is rewritten so
+ * that the next process need not parse (not when the load was racily clean:
+ * then the writer would have to wait, and a login must not). */
+static struct dlg_config *load_config(const char *path, const char *cpath, struct dlg_diag *diag)
+{
+    struct dlg_config *cfg = NULL;
+    char why[256];
+
+    if (cpath != NULL) {
+        /* a transaction needs one actor: materialize only that one */
+        cfg = dlg_compiled_load(cpath, path, DLG_CPL_LAZY_ACTORS, why, sizeof(why));
+        if (cfg != NULL)
+            return cfg;
+    }
+    cfg = dlg_config_load_stamped(path, diag);
+    if (cfg != NULL && cpath != NULL && geteuid() == 0)
+        (void)dlg_compiled_write_opt(cfg, cpath, DLG_CPL_WRITE_NOWAIT, NULL);
+    return cfg;
+}
+
+struct dlg_config *pd_config_get_compiled(pam_handle_t *pamh, const char *path, const char *cpath,
+                                          struct dlg_diag *diag, bool *owned)
+{
     const void *data = NULL;
     struct pd_config_cache *cc;
     struct dlg_config *cfg;
@@ -73,7 +102,7 @@ struct dlg_config *pd_config_get(pam_handle_t *pamh, const char *path, struct dl
 
     if (clock_gettime(CLOCK_REALTIME, &now) != 0)
         now.tv_sec = now.tv_nsec = 0;   /* then it is never reused */
-    cfg = dlg_config_load(path, diag);
+    cfg = load_config(path, cpath, diag);
     cc = cfg != NULL ? calloc(1, sizeof(*cc)) : NULL;
     if (cc != NULL) {
         cc->path = strdup(path);

@@ -56,7 +56,8 @@ static void ctx_init(struct pd_ctx *c, pam_handle_t *pamh, int argc, const char 
     c->tty = item_str(pamh, PAM_TTY);
     c->now = (int64_t)time(NULL);
     if (!c->args.config_invalid)
-        c->cfg = pd_config_get(pamh, c->args.config, &c->diag, &c->cfg_owned);
+        c->cfg = pd_config_get_compiled(pamh, c->args.config, c->args.compiled, &c->diag,
+                                        &c->cfg_owned);
 }
 
 static void ctx_free(struct pd_ctx *c)

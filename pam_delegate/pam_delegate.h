@@ -24,6 +24,10 @@ struct pd_args {
     bool debug;
     bool use_first_pass;
     bool try_first_pass;
+    /* issue 13: the compiled form to use while fresh (compiled=PATH; default
+     * DLG_COMPILED_PATH for the default config, none for another); NULL: none */
+    const char *compiled;
+    bool compiled_invalid;      /* compiled= given but not absolute: ignored */
 };
 
 void pd_parse_args(pam_handle_t *pamh, int argc, const char **argv, struct pd_args *args);
@@ -69,6 +73,10 @@ struct pd_state *pd_carry_find(pam_handle_t *pamh, const char *user, const char 
  * kept with the handle); otherwise PAM owns it until pam_end or a reload. */
 struct dlg_config *pd_config_get(pam_handle_t *pamh, const char *path, struct dlg_diag *diag,
                                  bool *owned);
+/* The same, first trying the compiled form cpath (may be NULL) while it
+ * provably matches path; after a text load as root, cpath is rewritten. */
+struct dlg_config *pd_config_get_compiled(pam_handle_t *pamh, const char *path, const char *cpath,
+                                          struct dlg_diag *diag, bool *owned);
 
 /* With an unusable config: is user "not ours" (never blocked)?  True for
  * root, for every user listed in /etc/passwd (read directly), and for a

@@ -54,6 +54,7 @@ service tfp    "$cfg try_first_pass"
 service items  "$cfg" "account  optional  $helpers/pam_get_items.so"
 service relcfg "config=relative/delegate.conf debug"
 service badarg "$cfg no_such_option"
+service cpl    "$cfg compiled=$dir/policy.bin"    # issue 13: the compiled form
 
 # The shipped stacks (conf/pam.d/*.snippet), after pam_set_items, with
 # stand-ins for Debian's

@@ -74,6 +74,7 @@ inside() {
         check "postinst made /var/lib/delegate/.once 0700 (tmpfiles)" \
             sh -c '[ "$(stat -c "%a %U" /var/lib/delegate/.once)" = "700 root" ]'
     fi
+    check "postinst without a config writes no compiled form" test ! -e /run/delegate/policy.bin
     check "bash completion file parses and registers delegatectl" \
         bash -c '. /usr/share/bash-completion/completions/delegatectl && complete -p delegatectl >/dev/null'
 
@@ -134,6 +135,16 @@ EOF
     out=$(getent shadow pkg-bot 2>&1)
     check "getent shadow pkg-bot is locked" has "$out" '^pkg-bot:!:'
     check "id pkg-bot" sh -c 'id pkg-bot | grep -q "uid=62001(pkg-bot) gid=62000(delegated)"'
+
+    # ---- the compiled policy snapshot (issue 13) ------------------------
+    rm -f /run/delegate/policy.bin
+    out=$(/var/lib/dpkg/info/delegate-tools.postinst configure 2>&1); rc=$?
+    if [ $rc -eq 0 ]; then ok "delegate-tools postinst configure with a config: exit 0"
+    else nok "delegate-tools postinst configure with a config: exit 0" "$out"; fi
+    check "postinst with a config compiled /run/delegate/policy.bin" test -f /run/delegate/policy.bin
+    out=$(delegatectl compile --check 2>&1); rc=$?
+    if [ $rc -eq 0 ]; then ok "delegatectl compile --check: the snapshot is fresh"
+    else nok "delegatectl compile --check: the snapshot is fresh" "$out"; fi
 
     # ---- a ticket: the host's decision ---------------------------------
     t=$(delegatectl issue --key "$work/keys/corp.key" --issuer corp --kid k1 --actor pkg-bot \
