@@ -16,6 +16,7 @@ TMPFILESDIR ?= /usr/lib/tmpfiles.d
 LOGROTATEDIR?= $(SYSCONFDIR)/logrotate.d
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 EXAMPLESDIR ?= $(PREFIX)/share/doc/delegate-tools/examples
+SYSTEMDUNITDIR ?= $(shell pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null || echo /lib/systemd/system)
 VERSION     := 0.1.0
 
 CC          ?= gcc
@@ -206,6 +207,10 @@ install: all
 	install -m 0644 conf/tmpfiles.d/delegate.conf $(DESTDIR)$(TMPFILESDIR)/delegate.conf
 	install -m 0644 conf/logrotate.d/delegate $(DESTDIR)$(LOGROTATEDIR)/delegate
 	install -m 0644 conf/delegatectl.bash-completion $(DESTDIR)$(BASHCOMPDIR)/delegatectl
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
+	sed 's|/usr/sbin/delegatectl|$(SBINDIR)/delegatectl|' conf/systemd/delegate-watch.service \
+	    >$(DESTDIR)$(SYSTEMDUNITDIR)/delegate-watch.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/delegate-watch.service
 	for f in conf/delegate.conf conf/revoked.conf conf/nsswitch.conf conf/pam.d/* \
 	         conf/sshd_config.d/* conf/sudoers.d/*; do \
 	    [ -f "$$f" ] || continue; \
@@ -216,7 +221,8 @@ uninstall:
 	rm -f $(DESTDIR)$(PAMDIR)/pam_delegate.so $(DESTDIR)$(LIBDIR)/libnss_delegate.so.2 \
 	    $(DESTDIR)$(SBINDIR)/delegatectl $(DESTDIR)$(SBINDIR)/delegatectl-askpass
 	rm -f $(DESTDIR)$(PAMCONFDIR)/delegate $(DESTDIR)$(TMPFILESDIR)/delegate.conf \
-	    $(DESTDIR)$(LOGROTATEDIR)/delegate $(DESTDIR)$(BASHCOMPDIR)/delegatectl
+	    $(DESTDIR)$(LOGROTATEDIR)/delegate $(DESTDIR)$(BASHCOMPDIR)/delegatectl \
+	    $(DESTDIR)$(SYSTEMDUNITDIR)/delegate-watch.service
 	rm -rf $(DESTDIR)$(EXAMPLESDIR)
 	rm -f $(DESTDIR)$(MANDIR)/man8/delegatectl-askpass.8
 	for m in man/*.5 man/*.8; do [ -e "$$m" ] || continue; \

@@ -331,4 +331,12 @@ if "$BB/bench_exec" "$SUDO_PAIRS" 2 "$NS/bin/sudo-ticket" "$NS/bin/sudo-permit" 
 else
     not_ok "bench_exec sudo"; cat "$W/sudo.err" >&2
 fi
+log "session end: exp -> empty group over 100 sessions; watch idle CPU"
+if [ "${BENCH_QUICK:-0}" = 1 ]; then IDLE_S=5; else IDLE_S=60; fi
+if /usr/bin/python3 "$BENCH_DIR/session_end.py" "$CTL" "$CONF" 100 "$IDLE_S" "$SSHD_SVC" >"$W/send.out" 2>"$W/send.err"; then
+    cat "$W/send.out" >>"$RES"
+    check "session end: all 100 groups emptied" bash -c '! grep -q session_end.missing "$1"' _ "$W/send.out"
+else
+    not_ok "session end benchmark"; cat "$W/send.err" >&2
+fi
 ok "measurements done"

@@ -87,6 +87,9 @@ row "  (d)/(c), per pair"                                  ssh.bound_ratio x 1
 row "sudo -S -u alice true, pam_permit-only stack"         sudo.permit   ms 1
 row "sudo -S -u alice true, actor with a ticket"           sudo.delegate ms 1
 row "  ticket/permit, per pair"                            sudo.ratio    x  1
+row "exp -> empty group, 100 sessions expiring at once"     session_end.delay_ms ms 1
+awk '$1 == "watch.idle_cpu_ms" { c = $2 } $1 == "watch.idle_seconds" { s = $2 }
+     END { if (s) printf "  %-52s %10.3f ms  (user+system over %d s)\n", "delegatectl watch CPU while idle, 100 sessions open", c, s }' "$R"
 echo
 
 # target NAME VALUE LIMIT: prints the target line
@@ -110,3 +113,4 @@ target nss_uid_hit_10k_vs_10 "$(get nss.ratio_flat.uid_hit)" 1.5
 target nss_first_lookup_vs_files_100 "$(get nss.first.ratio.100)" 2
 target nss_first_lookup_vs_files_100_10krevoked "$(get nss.first.ratio.100r)" 2
 target sudo_ticket_vs_permit "$(get sudo.ratio)" 1.25
+target session_end_exp_to_empty_max_ms "$(get session_end.delay_ms 4)" 2000

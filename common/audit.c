@@ -71,9 +71,10 @@ static size_t event_fields(const struct dlg_audit_event *ev, struct field *f)
     return n;
 }
 
+/* The events that carry a reason: deny, session_end. */
 static bool is_deny(const struct dlg_audit_event *ev)
 {
-    return ev->event && strcmp(ev->event, "deny") == 0;
+    return ev->event && (strcmp(ev->event, "deny") == 0 || strcmp(ev->event, "session_end") == 0);
 }
 
 /* jansson leaves DEL (U+007F) raw even with JSON_ENSURE_ASCII; inside a
@@ -304,5 +305,24 @@ int dlg_audit(const struct dlg_config *cfg, const struct dlg_audit_event *ev)
         rc = -1;
     }
     free(line);
+    return rc;
+}
+
+int dlg_audit_writable(const struct dlg_config *cfg)
+{
+    struct stat st;
+    int fd, rc = -1;
+
+    if (!cfg || !cfg->audit_file)
+        return 0;
+    if (cfg->audit_file[0] != '/' || make_parent(cfg->audit_file) != 0)
+        return -1;
+    fd = open(cfg->audit_file, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY,
+              0600);
+    if (fd < 0)
+        return -1;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+        rc = 0;
+    close(fd);
     return rc;
 }

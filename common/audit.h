@@ -15,7 +15,7 @@ struct dlg_audit_event {
     const char *service, *user, *actor, *principal, *runas, *jti, *iss, *kid;
     const char *rhost, *tty;
     pid_t pid;
-    const char *reason;         /* deny only */
+    const char *reason;         /* deny and session_end only */
     const char *key;            /* the ticket's cnf fingerprint, NULL if unbound */
 };
 
@@ -25,6 +25,10 @@ struct dlg_audit_event {
  * -1 and one log line saying which rule it breaks).  cfg may be NULL (config_error): then only
  * syslog is used. */
 int dlg_audit(const struct dlg_config *cfg, const struct dlg_audit_event *ev);
+
+/* Could an event be appended to audit.file now (opened as dlg_audit does,
+ * nothing written)?  0 (also with no file configured) or -1. */
+int dlg_audit_writable(const struct dlg_config *cfg);
 
 /* The JSON line (without newline) for ev; heap string.  For tests. */
 char *dlg_audit_json(const struct dlg_audit_event *ev);

@@ -109,7 +109,7 @@ struct dlg_cpl_global {
     struct dlg_cpl_list host_aliases, revoked_actors, revoked_principals, revoked_issuers,
         revoked_keys;
     int64_t clock_skew, max_lifetime, issued_before;
-    int64_t session_grace;      /* reserved for sessions.grace (issue 10); -1 = unset */
+    int64_t session_grace;      /* sessions.grace, 0..3600 */
     uint64_t reserved[3];
 };
 

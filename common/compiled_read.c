@@ -296,7 +296,8 @@ static int load_global(struct rd *r, struct dlg_config *cfg)
         FAIL("bad global strings");
     if (g.audit_syslog > 1 || g.has_issued_before > 1)
         FAIL("bad global flags");
-    if (g.clock_skew < 0 || g.max_lifetime < 0 || g.uid_min > g.uid_max)
+    if (g.clock_skew < 0 || g.max_lifetime < 0 || g.uid_min > g.uid_max ||
+        g.session_grace < 0 || g.session_grace > 3600)
         FAIL("bad global values");
     cfg->acc_gid = g.acc_gid;
     cfg->uid_min = g.uid_min;
@@ -306,6 +307,7 @@ static int load_global(struct rd *r, struct dlg_config *cfg)
     cfg->clock_skew = g.clock_skew;
     cfg->max_lifetime = g.max_lifetime;
     cfg->issued_before = g.issued_before;
+    cfg->session_grace = g.session_grace;
     if (get_list(r, &g.host_aliases, &cfg->host_aliases) != 0 ||
         get_list(r, &g.revoked_actors, &cfg->revoked_actors) != 0 ||
         get_list(r, &g.revoked_principals, &cfg->revoked_principals) != 0 ||

@@ -15,12 +15,11 @@
  * silently dropped by every reader of the compiled form (for example
  * key_binding = "required" would stop being enforced).  So a change of
  * their size stops the build here: serialize the new field (compiled.h
- * reserves DLG_CPL_ACTOR_KEY_REQUIRED and dlg_cpl_global.session_grace for
- * issues 12 and 10), read it back in compiled_read.c, extend
+ * reserves DLG_CPL_ACTOR_KEY_REQUIRED for issue 12), read it back in compiled_read.c, extend
  * tests/unit/test_compiled.c's dump(), then update the size.  (x86_64.) */
 #if defined(__x86_64__)
 _Static_assert(sizeof(struct dlg_actor) == 152, "struct dlg_actor changed: see above");
-_Static_assert(sizeof(struct dlg_config) == 320, "struct dlg_config changed: see above");
+_Static_assert(sizeof(struct dlg_config) == 328, "struct dlg_config changed: see above");
 _Static_assert(sizeof(struct dlg_issuer) == 64, "struct dlg_issuer changed: see above");
 _Static_assert(sizeof(struct dlg_key) == 32, "struct dlg_key changed: see above");
 _Static_assert(sizeof(struct dlg_group) == 32, "struct dlg_group changed: see above");
@@ -176,7 +175,7 @@ static void ser_global(struct wr *w, const struct dlg_config *cfg)
     g.clock_skew = cfg->clock_skew;
     g.max_lifetime = cfg->max_lifetime;
     g.issued_before = cfg->issued_before;
-    g.session_grace = -1;
+    g.session_grace = cfg->session_grace;
     buf_add(&w->sec[DLG_CPL_SEC_GLOBAL], &g, sizeof(g));
 }
 

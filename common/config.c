@@ -1742,6 +1742,26 @@ static void load_audit(struct loader *L, const config_setting_t *root)
     }
 }
 
+/* sessions = { grace = 5; }: seconds between SIGHUP and SIGKILL when a
+ * session's authority ends (issue 10).  At most an hour. */
+static void load_sessions(struct loader *L, const config_setting_t *root)
+{
+    static const char *const known[] = {"grace", NULL};
+    const config_setting_t *s = section(L, root, "sessions");
+    int64_t grace = 5;
+
+    L->cfg->session_grace = 5;
+    if (s == NULL)
+        return;
+    check_known(L, s, known, "sessions");
+    if (get_seconds(L, s, "grace", "sessions", false, &grace) == 1) {
+        if (grace > 3600)
+            serr(L, member(s, "grace"), "sessions: 'grace' must be at most 3600 seconds");
+        else
+            L->cfg->session_grace = grace;
+    }
+}
+
 /* ---- indexes ----------------------------------------------------------- */
 
 static int cmp_actor_name(const void *a, const void *b)
@@ -1831,7 +1851,8 @@ static void validate(struct loader *L, const config_setting_t *root)
         return;
     }
     static const char *const known[] = {"version", "host", "tickets", "issuers", "accounts",
-                                        "actors", "groups", "audit", "revoke", NULL};
+                                        "actors", "groups", "audit", "revoke", "sessions",
+                                        NULL};
     check_known(L, root, known, "the top level");
     load_version(L, root);
     load_host(L, root);
@@ -1842,6 +1863,7 @@ static void validate(struct loader *L, const config_setting_t *root)
     load_revoke(L, root);
     load_actors(L, root);
     load_audit(L, root);
+    load_sessions(L, root);
 }
 
 /* After parsing: libconfig must not have opened any file itself (every

@@ -121,6 +121,7 @@ struct dlg_config {
      * form, whose strings point into its mapping; dlg_config_free releases it. */
     int64_t load_started_ns;
     void *compiled;
+    int64_t session_grace;      /* sessions.grace: SIGHUP..SIGKILL seconds, default 5 */
 };
 
 /* Load, trust-check and validate.  On any error returns NULL and fills diag

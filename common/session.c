@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "cgroup.h"
 #include "session.h"
 #include "util.h"
 
@@ -69,10 +70,13 @@ int dlg_session_write(const char *dir, const struct dlg_session *s)
         set_text(o, "principal", s->principal) || set_text(o, "service", s->service) ||
         set_text(o, "user", s->user) || set_text(o, "tty", s->tty) ||
         set_text(o, "rhost", s->rhost) || set_text(o, "iss", s->iss) || set_text(o, "kid", s->kid) ||
-        set_text(o, "key", s->key) ||
         json_object_set_new(o, "pid", json_integer(s->pid)) ||
         json_object_set_new(o, "start", json_integer(s->start)) ||
-        json_object_set_new(o, "expires", json_integer(s->expires))) {
+        json_object_set_new(o, "expires", json_integer(s->expires)) ||
+        set_text(o, "cgroup", s->cgroup) ||
+        json_object_set_new(o, "start_ticks", json_integer((json_int_t)s->start_ticks)) ||
+        set_text(o, "key", s->key) ||
+        json_object_set_new(o, "iat", json_integer(s->iat))) {
         errno = EINVAL;
         goto out;
     }
@@ -154,6 +158,20 @@ static int64_t opt_int(json_t *o, const char *key, bool *bad)
     return (int64_t)json_integer_value(v);
 }
 
+/* An optional integer (absent or null: 0), never negative. */
+static int64_t opt_int0(json_t *o, const char *key, bool *bad)
+{
+    json_t *v = json_object_get(o, key);
+
+    if (!v || json_is_null(v))
+        return 0;
+    if (!json_is_integer(v) || json_integer_value(v) < 0) {
+        *bad = true;
+        return 0;
+    }
+    return (int64_t)json_integer_value(v);
+}
+
 static void session_clear(struct dlg_session *s)
 {
     free(s->jti);
@@ -165,6 +183,7 @@ static void session_clear(struct dlg_session *s)
     free(s->rhost);
     free(s->iss);
     free(s->kid);
+    free(s->cgroup);
     free(s->key);
     memset(s, 0, sizeof(*s));
 }
@@ -204,10 +223,15 @@ static int read_record(int dfd, const char *name, struct dlg_session *s)
     s->rhost = opt_text(o, "rhost", &bad);
     s->iss = opt_text(o, "iss", &bad);
     s->kid = opt_text(o, "kid", &bad);
-    s->key = opt_text(o, "key", &bad);
     s->pid = (pid_t)opt_int(o, "pid", &bad);
     s->start = opt_int(o, "start", &bad);
     s->expires = opt_int(o, "expires", &bad);
+    s->cgroup = opt_text(o, "cgroup", &bad);
+    s->start_ticks = (uint64_t)opt_int0(o, "start_ticks", &bad);
+    s->key = opt_text(o, "key", &bad);
+    s->iat = opt_int0(o, "iat", &bad);
+    if (s->cgroup && !dlg_cg_valid_path(s->cgroup))
+        bad = true;
     if (bad)
         session_clear(s);
     else
@@ -290,4 +314,67 @@ void dlg_session_list_free(struct dlg_session *list, int n)
     for (i = 0; i < n; i++)
         session_clear(&list[i]);
     free(list);
+}
+
+void dlg_session_free(struct dlg_session *s)
+{
+    if (s)
+        session_clear(s);
+}
+
+int dlg_session_find_by_pid(const char *dir, pid_t pid, struct dlg_session *out)
+{
+    char cur[DLG_CG_PATH_MAX];
+    struct dlg_session *list = NULL, *best = NULL;
+    int n, i, rc = -1;
+
+    if (!out)
+        return -1;
+    memset(out, 0, sizeof(*out));
+    if (!dir || dlg_cg_of_pid(pid, cur, sizeof(cur)) != 0)
+        return -1;
+    n = dlg_session_list(dir, &list);
+    if (n <= 0)
+        return -1;
+    for (i = 0; i < n; i++) {
+        /* pid is inside that group, so the group is live */
+        if (!list[i].cgroup || !dlg_cg_is_within(cur, list[i].cgroup))
+            continue;
+        if (!best || strlen(list[i].cgroup) > strlen(best->cgroup))
+            best = &list[i];
+    }
+    if (best) {
+        *out = *best;
+        memset(best, 0, sizeof(*best));
+        rc = 0;
+    }
+    dlg_session_list_free(list, n);
+    return rc;
+}
+
+int dlg_session_dir_usable(const char *dir)
+{
+    char *tmp = NULL;
+    int dfd = -1, fd = -1, rc = -1;
+
+    if (!dir || dlg_mkdir_private(dir) != 0)
+        return -1;
+    dfd = open_safe_dir(dir);
+    if (dfd < 0)
+        return -1;
+    if (asprintf(&tmp, "%s/.probe.XXXXXX", dir) < 0) {
+        tmp = NULL;
+        goto out;
+    }
+    fd = mkostemp(tmp, O_CLOEXEC);
+    if (fd < 0)
+        goto out;
+    (void)unlink(tmp);
+    rc = 0;
+out:
+    if (fd >= 0)
+        close(fd);
+    close(dfd);
+    free(tmp);
+    return rc;
 }

@@ -28,7 +28,7 @@ struct ctl_verb {
 
 extern const struct ctl_verb ctl_verb_keygen, ctl_verb_issue, ctl_verb_inspect,
     ctl_verb_verify, ctl_verb_check_config, ctl_verb_revoke, ctl_verb_prune,
-    ctl_verb_sessions, ctl_verb_askpass;
+    ctl_verb_sessions, ctl_verb_askpass, ctl_verb_watch;
 extern const struct ctl_verb ctl_verb_authkeys;
 extern const struct ctl_verb ctl_verb_compile;   /* issue 13 */
 /* compile.c: where the compiled form of config goes (NULL: nowhere), and
@@ -91,6 +91,7 @@ struct ctl_revocation {
     enum ctl_revoke_kind kind;
     const char *value;          /* id / name; NULL for issued_before */
     int64_t time;               /* ticket: until; issued_before: the cutoff */
+    const char *config;         /* the config (sessions.grace, audit), NULL: default */
 };
 
 #endif

@@ -211,6 +211,7 @@ static int run_revoke(const struct ctl_verb *v, int argc, char **argv)
         rc = CTL_USAGE;
         goto out;
     }
+    r.config = config;
     if (terminate && ctl_terminate_sessions(v, &r) < 0)
         rc = CTL_USAGE;
 out:

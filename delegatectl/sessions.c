@@ -10,7 +10,9 @@
 
 #include <jansson.h>
 
+#include "cgroup.h"
 #include "ctl.h"
+#include "ending.h"
 #include "session.h"
 
 static const char *dash(const char *s)
@@ -55,18 +57,16 @@ static int print_json(const struct dlg_session *s, int n)
     if (!arr)
         return -1;
     for (i = 0; i < n; i++) {
-        o = json_pack("{s:o, s:o, s:o, s:o, s:I, s:o, s:o, s:I, s:I, s:o, s:o, s:o}",
+        o = json_pack("{s:o, s:o, s:o, s:o, s:I, s:o, s:o, s:I, s:I, s:o, s:o, s:o, s:o, s:o}",
                       "actor", jstr(s[i].actor), "principal", jstr(s[i].principal),
                       "service", jstr(s[i].service), "user", jstr(s[i].user),
                       "pid", (json_int_t)s[i].pid, "tty", jstr(s[i].tty),
                       "rhost", jstr(s[i].rhost), "start", (json_int_t)s[i].start,
                       "expires", (json_int_t)s[i].expires, "jti", jstr(s[i].jti),
-                      "iss", jstr(s[i].iss), "kid", jstr(s[i].kid));
-        if (!o || json_object_set_new(o, "key", jstr(s[i].key)) < 0 ||
-            json_array_append_new(arr, o) < 0) {
-            json_decref(o);
+                      "iss", jstr(s[i].iss), "kid", jstr(s[i].kid),
+                      "key", jstr(s[i].key), "cgroup", jstr(s[i].cgroup));
+        if (!o || json_array_append_new(arr, o) < 0)
             goto out;
-        }
     }
     text = json_dumps(arr, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     if (!text)
@@ -100,8 +100,7 @@ static void row_cells(const struct dlg_session *s, char cells[NCOLS][80])
 static void print_table(const struct dlg_session *s, int n)
 {
     static const char *const head[NCOLS] = {
-        "ACTOR", "PRINCIPAL", "SERVICE", "USER", "PID", "TTY", "RHOST", "START", "EXPIRES", "JTI",
-        "KEY",
+        "ACTOR", "PRINCIPAL", "SERVICE", "USER", "PID", "TTY", "RHOST", "START", "EXPIRES", "JTI", "KEY",
     };
     char cells[NCOLS][80];
     int width[NCOLS], i, c;
@@ -182,7 +181,7 @@ static bool matches(const struct ctl_revocation *r, const struct dlg_session *s)
     case CTL_REV_KEY: return eq(s->kid, r->value);
     /* the record has no iat, but the ticket was issued before the session
      * began: a session that began before the cutoff surely matches */
-    case CTL_REV_ISSUED_BEFORE: return s->start < r->time;
+    case CTL_REV_ISSUED_BEFORE: return s->iat > 0 ? s->iat < r->time : s->start < r->time;
     }
     return false;
 }
@@ -269,13 +268,13 @@ static void wait_for(const struct dlg_session *list, const int64_t *pstart, cons
     }
 }
 
-static int64_t grace_seconds(const struct ctl_verb *v)
+static int64_t grace_seconds(const struct ctl_verb *v, const struct dlg_config *cfg)
 {
     const char *e = getenv("DELEGATE_TERMINATE_GRACE");
     int64_t g;
 
     if (!e || !e[0])
-        return 5;
+        return cfg ? cfg->session_grace : 5;
     if (dlg_parse_duration(e, &g) < 0 || g < 0 || g > 3600) {
         ctl_warn(v, "ignoring invalid DELEGATE_TERMINATE_GRACE '%s'", e);
         return 5;
@@ -286,18 +285,100 @@ static int64_t grace_seconds(const struct ctl_verb *v)
 /* Slack between a process's start and its session record's start. */
 #define START_SLACK 5
 
+/* The contained sessions (records naming a cgroup) that r revokes, and
+ * every session nested inside their groups (a sudo run from a revoked ssh
+ * session): ended with the shared code of `delegatectl watch`.  Each
+ * handled record gets its cgroup freed in list (so the pid-based code
+ * below skips it).  Returns the number verified ended, -1 on error. */
+static int terminate_contained(const struct ctl_verb *v, const struct ctl_revocation *r,
+                               struct dlg_session *list, int n, const char *dir,
+                               const struct dlg_config *cfg, int64_t grace, int *found)
+{
+    struct dlg_ending *end;
+    bool *take;
+    int i, j, m = 0, ended = 0;
+
+    *found = 0;
+    take = calloc((size_t)n + 1, sizeof(*take));
+    end = calloc((size_t)n + 1, sizeof(*end));
+    if (!take || !end) {
+        free(take);
+        free(end);
+        ctl_err(v, "out of memory");
+        return -1;
+    }
+    for (i = 0; i < n; i++)
+        if (list[i].cgroup && matches(r, &list[i]))
+            take[i] = true;
+    for (i = 0; i < n; i++)
+        for (j = 0; j < n; j++)
+            if (take[i] && !take[j] && list[j].cgroup &&
+                dlg_cg_is_within(list[j].cgroup, list[i].cgroup))
+                take[j] = true;
+    for (i = 0; i < n; i++) {
+        char eff[DLG_CG_PATH_MAX], *copy;
+
+        if (!take[i])
+            continue;
+        (*found)++;
+        /* where systemd moved the leader (cgroup.h: dlg_cg_effective) */
+        if (dlg_cg_effective(list[i].cgroup, list[i].pid, list[i].start_ticks, eff, sizeof(eff)) == 0 &&
+            strcmp(eff, list[i].cgroup) != 0 && (copy = strdup(eff)) != NULL) {
+            free(list[i].cgroup);
+            list[i].cgroup = copy;
+        }
+        if (!dlg_cg_exists(list[i].cgroup) || dlg_cg_empty(list[i].cgroup) == 1) {
+            printf("session %s pid %ld actor %s jti %s has already ended\n", dash(list[i].service),
+                   (long)list[i].pid, dash(list[i].actor), dash(list[i].jti));
+            (void)dlg_cg_remove(list[i].cgroup);
+            (void)dlg_session_remove(dir, list[i].service, list[i].pid);
+            dlg_session_free(&list[i]);
+            continue;
+        }
+        dlg_end_begin(&end[m++], &list[i], "revoked", dlg_mono_ms());
+        /* the audit reason: the revocation's kind */
+        snprintf(end[m - 1].reason, sizeof(end[m - 1].reason), "%s",
+                 r->kind == CTL_REV_TICKET ? "revoked_ticket" : r->kind == CTL_REV_ACTOR ? "revoked_actor"
+                 : r->kind == CTL_REV_PRINCIPAL ? "revoked_principal"
+                 : r->kind == CTL_REV_ISSUER ? "revoked_issuer" : r->kind == CTL_REV_KEY ? "revoked_key"
+                 : "revoked_before");
+    }
+    (void)dlg_end_all(end, m, dir, cfg, grace);
+    for (i = 0; i < m; i++) {
+        if (end[i].empty) {
+            printf("terminated session %s pid %ld actor %s jti %s%s\n", dash(end[i].s.service),
+                   (long)end[i].s.pid, dash(end[i].s.actor), dash(end[i].s.jti),
+                   end[i].killed ? " (SIGKILL after the grace period)" : "");
+            ended++;
+        } else {
+            ctl_warn(v, "session %s pid %ld (cgroup %s) did not end", dash(end[i].s.service),
+                     (long)end[i].s.pid, end[i].s.cgroup);
+        }
+        dlg_end_free(&end[i]);
+    }
+    free(take);
+    free(end);
+    return ended;
+}
+
 int ctl_terminate_sessions(const struct ctl_verb *v, const struct ctl_revocation *r)
 {
     const char *dir = ctl_sessions_dir();
     struct dlg_session *list = NULL;
+    struct dlg_config *cfg = NULL;
     bool *signalled = NULL, *killed = NULL;
-    int64_t grace = grace_seconds(v), *pstart = NULL;
-    int n, i, nsig = 0, ended = 0;
+    int64_t grace, *pstart = NULL;
+    int n, i, nsig = 0, ended = 0, contained = 0, found = 0;
     char state;
 
+    if (r->config)
+        cfg = dlg_config_load(r->config, NULL);
+    grace = grace_seconds(v, cfg);
     n = list_sessions(v, &list);
-    if (n < 0)
+    if (n < 0) {
+        dlg_config_free(cfg);
         return -1;
+    }
     if (n > 0 && (!(signalled = calloc((size_t)n, sizeof(*signalled))) ||
                   !(killed = calloc((size_t)n, sizeof(*killed))) ||
                   !(pstart = calloc((size_t)n, sizeof(*pstart))))) {
@@ -305,8 +386,18 @@ int ctl_terminate_sessions(const struct ctl_verb *v, const struct ctl_revocation
         ended = -1;
         goto out;
     }
+    if (n > 0) {
+        contained = terminate_contained(v, r, list, n, dir, cfg, grace, &found);
+        if (contained < 0) {
+            ended = -1;
+            goto out;
+        }
+        ended = contained;
+    }
     for (i = 0; i < n; i++) {
-        if (!matches(r, &list[i]))
+        /* records without a cgroup (written before containment existed):
+         * the leader alone, checked by its start time */
+        if (list[i].cgroup || !list[i].service || !matches(r, &list[i]))
             continue;
         if (list[i].pid <= 1) {
             ctl_warn(v, "session record %s-%ld has an invalid pid; skipped",
@@ -334,7 +425,8 @@ int ctl_terminate_sessions(const struct ctl_verb *v, const struct ctl_revocation
         nsig++;
     }
     if (nsig == 0) {
-        printf("no open session to terminate\n");
+        if (found == 0)
+            printf("no open session to terminate\n");
         goto out;
     }
     wait_for(list, pstart, signalled, n, grace * 1000);
@@ -363,6 +455,7 @@ out:
     free(killed);
     free(pstart);
     dlg_session_list_free(list, n);
+    dlg_config_free(cfg);
     return ended;
 }
 
@@ -373,7 +466,8 @@ const struct ctl_verb ctl_verb_sessions = {
     .help =
         "List the open delegated sessions recorded by the PAM module under\n"
         DLG_SESSIONS_DIR ": actor, principal, service, user, pid, tty,\n"
-        "remote host, start, expiry and ticket id.  Times are UTC.\n"
+        "remote host, start, expiry, ticket id and the ssh key the ticket is\n"
+        "bound to (cnf).  Times are UTC.  --json adds the session's cgroup.\n"
         "\n"
         "Options:\n"
         "  --json       print a JSON array instead of a table\n"

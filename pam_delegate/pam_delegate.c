@@ -12,6 +12,7 @@
 #include <security/pam_modules.h>
 
 #include "audit.h"
+#include "cgroup.h"
 #include "config.h"
 #include "keys.h"
 #include "pam_delegate.h"
@@ -347,7 +348,13 @@ PD_EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const ch
         pd_state_drop(pamh);
         goto out;
     }
-    ret = PAM_SUCCESS;
+    /* sshd goes on after a failing session phase: refuse here what the
+     * session phase could not do (audit, record, containment) */
+    ret = pd_session_preflight(pamh, c.cfg, c.user);
+    if (ret != PAM_SUCCESS) {
+        pd_state_drop(pamh);
+        goto out;
+    }
 out:
     ctx_free(&c);
     return ret;
@@ -375,14 +382,16 @@ PD_EXPORT int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char
         ret = PAM_USER_UNKNOWN;
         goto out;
     }
+    /* an admitted actor: sshd makes a failing setcred fatal, so refuse here
+     * a session that could not be contained, recorded or audited */
     if (pd_state_get(pamh) != NULL) {
-        ret = PAM_SUCCESS;
+        ret = pd_session_preflight(pamh, c.cfg, c.user) == PAM_SUCCESS ? PAM_SUCCESS : PAM_CRED_ERR;
         goto out;
     }
     /* sshd keyboard-interactive: auth ran in a child of this process */
     found = pd_carry_find(pamh, c.user, c.ruser, c.service, c.now, false);
     if (found != NULL) {
-        ret = PAM_SUCCESS;
+        ret = pd_session_preflight(pamh, c.cfg, c.user) == PAM_SUCCESS ? PAM_SUCCESS : PAM_CRED_ERR;
         goto out;
     }
     if (c.cfg == NULL) {
@@ -415,7 +424,8 @@ PD_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const
     struct pd_state *st, *found = NULL;
     const char *target = NULL;
     enum dlg_reason r;
-    char expires[40];
+    char expires[40], cgroup[DLG_CG_PATH_MAX];
+    uint64_t ticks = 0;
     int ret = PAM_PERM_DENIED;
 
     (void)flags;
@@ -484,6 +494,11 @@ PD_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const
 
     if (st->session_open)
         (void)dlg_session_remove(DLG_SESSIONS_DIR, st->service, st->session_pid);
+    /* contained before it is recorded: a record always names a live group */
+    if (pd_contain(pamh, c.service, cgroup, sizeof(cgroup), &ticks) != 0) {
+        ret = PAM_PERM_DENIED;
+        goto out;
+    }
     {
         struct dlg_session s = {
             .jti = st->v.jti, .actor = st->v.actor, .principal = st->v.sub,
@@ -491,7 +506,7 @@ PD_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const
             .tty = (char *)c.tty, .rhost = (char *)c.rhost,
             .iss = st->v.iss, .kid = st->v.kid,
             .pid = getpid(), .start = c.now, .expires = st->v.exp,
-            .key = st->v.cnf_ssh,
+            .cgroup = cgroup, .start_ticks = ticks, .key = st->v.cnf_ssh, .iat = st->v.iat,
         };
         if (dlg_session_write(DLG_SESSIONS_DIR, &s) != 0) {
             /* fail closed: an unrecorded session cannot be listed or ended */
@@ -502,6 +517,7 @@ PD_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const
     }
     st->session_open = true;
     st->session_pid = getpid();
+    snprintf(st->session_cgroup, sizeof(st->session_cgroup), "%s", cgroup);
     /* The carry record (sudo: the one written for our parent) is spent. */
     if (st->carry_name[0] != '\0') {
         pd_carry_remove(st->carry_name);
@@ -536,7 +552,15 @@ PD_EXPORT int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, cons
         goto out;
     if (c.user != NULL && strcmp(c.user, st->v.actor) != 0)
         target = c.user;
-    (void)dlg_session_remove(DLG_SESSIONS_DIR, st->service, st->session_pid);
+    /* Processes left in the session's group (a setsid or nohup child)
+     * still hold the ticket's authority: the record stays, so that
+     * `delegatectl watch` ends them at exp or at a revocation (and drops
+     * the record once the group is empty). */
+    if (pd_session_lingers(pamh, st->session_pid, st->session_cgroup))
+        pam_syslog(pamh, LOG_INFO, "session closed with processes left in its cgroup: "
+                   "they end with the ticket's authority");
+    else
+        (void)dlg_session_remove(DLG_SESSIONS_DIR, st->service, st->session_pid);
     st->session_open = false;
     (void)audit(&c, "session_close", &st->v, target, DLG_ADMIT);
     ret = PAM_SUCCESS;

@@ -44,6 +44,7 @@ struct pd_state {
     char carry_name[64];        /* record this process wrote, "" if none */
     bool session_open;          /* session record written by this process */
     pid_t session_pid;
+    char session_cgroup[512];   /* the session's group (issue 10), "" if none */
 };
 
 void pd_state_free(struct pd_state *st);
@@ -84,6 +85,18 @@ struct dlg_config *pd_config_get_compiled(pam_handle_t *pamh, const char *path, 
  * nss_delegate, asked directly, has no entry for it (localuser.c). */
 bool pd_is_local_user(const char *user);
 
+/* Containment (contain.c).  Everything the session phase will need for an
+ * actor: the audit file writable, the session record directory usable, a
+ * session containable.  PAM_SUCCESS or PAM_PERM_DENIED (logged). */
+int pd_session_preflight(pam_handle_t *pamh, const struct dlg_config *cfg, const char *user);
+/* Move this process (the session leader) into a group of its own, nested
+ * in the group of the delegated session it runs in, if any.  Fills path
+ * and *ticks (its start time); 0, or -1 (logged). */
+int pd_contain(pam_handle_t *pamh, const char *service, char *path, size_t len, uint64_t *ticks);
+/* At close: do processes other than this one (and its children) still run
+ * in the group of the session this process leads (leader = pid recorded at
+ * open, group = the group recorded)? */
+bool pd_session_lingers(pam_handle_t *pamh, pid_t leader, const char *group);
 /* The "SHA256:..." fingerprint of the ssh key the actor proved in this
  * connection (keybind.c; DESIGN.md §3 rule 10), written into fp, or NULL
  * when none is known.  fp holds DLG_SSH_FP_LEN (51) bytes. */

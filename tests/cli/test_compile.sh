@@ -66,4 +66,31 @@ run_ctl compile --config "$CONF" --out "$OUT"
 expect_out 1 "no compiled form written" "compile of an invalid config: exit 1"
 check "the older snapshot is removed" test ! -e "$OUT"
 
+
+# watch keeps the snapshot fresh: after a hand edit it recompiles by itself
+# (polls with a generous cap: no assumption about the machine's speed)
+sed -i '$d' "$CONF"                           # drop the bogus line again
+printf 'revoke = { tickets = (); };\n' >"$REVOKED"
+mkdir -p "$T/sessions" && chmod 0700 "$T/sessions"
+DELEGATE_COMPILED=$OUT DELEGATE_SESSIONS_DIR=$T/sessions \
+    "$DELEGATECTL" watch --config "$CONF" >"$T/watch.log" 2>&1 &
+WATCH_PID=$!
+fresh_within() {   # fresh_within SECONDS: poll compile --check until fresh
+    local i
+    for ((i = 0; i < $1 * 10; i++)); do
+        "$DELEGATECTL" compile --config "$CONF" --out "$OUT" --check >/dev/null 2>&1 && return 0
+        kill -0 "$WATCH_PID" 2>/dev/null || return 1
+        sleep 0.1
+    done
+    return 1
+}
+check "watch writes the snapshot when it starts" fresh_within 60
+printf 'revoke = { tickets = ( { id = "%s"; } ); };\n' "$jti" >"$REVOKED.new"
+cat "$REVOKED.new" >"$REVOKED"; rm -f "$REVOKED.new"
+check "watch rewrites the snapshot after a hand edit of revoked.conf" fresh_within 60
+DELEGATE_COMPILED=$OUT run_ctl_in "$t" verify --config "$CONF" --user ci-deploy --service sshd --rhost 10.1.2.3
+expect_out 1 "deny: revoked_ticket" "verify from the snapshot watch wrote: revoked_ticket"
+kill "$WATCH_PID" 2>/dev/null; wait "$WATCH_PID" 2>/dev/null
+check "watch stopped by its pid" bash -c "! kill -0 $WATCH_PID 2>/dev/null"
+
 finish

@@ -41,7 +41,7 @@ check "sessions --json is a JSON array with both records and every field" python
 import json, sys
 a = json.load(open(sys.argv[1]))
 assert isinstance(a, list) and len(a) == 2
-keys = {"actor","principal","service","user","pid","tty","rhost","start","expires","jti","iss","kid"}
+keys = {"actor","principal","service","user","pid","tty","rhost","start","expires","jti","iss","kid","key","cgroup"}
 assert all(keys <= set(o) for o in a)
 assert a[0]["jti"] == "jti-one" and a[0]["pid"] == 4242 and isinstance(a[0]["start"], int)
 assert a[1]["actor"] == "support-bot" and a[1]["service"] == "sudo"

@@ -3,7 +3,7 @@
 # message and usage on stderr) and askpass.
 . "$(dirname "$0")/lib.sh"
 
-VERBS="keygen issue inspect verify check-config revoke prune sessions askpass authorized-keys"
+VERBS="keygen issue inspect verify check-config revoke prune sessions watch askpass authorized-keys"
 
 run_ctl
 expect_out 2 "a verb is required" "no verb: exit 2"
@@ -32,7 +32,7 @@ for v in $VERBS; do
         not_ok "$v --help: usage on stdout, exit 0 (exit $RC)"; diag "$T/out" "$T/err"
     fi
 done
-for v in keygen issue inspect verify check-config revoke prune sessions; do
+for v in keygen issue inspect verify check-config revoke prune sessions watch; do
     run_ctl "$v" -h
     expect_out 0 "^Usage: delegatectl $v" "$v -h: exit 0"
     run_ctl "$v" --no-such-option
@@ -43,7 +43,7 @@ for v in keygen issue inspect verify check-config revoke prune sessions; do
         not_ok "$v with an unknown option (exit $RC)"; diag "$T/out" "$T/err"
     fi
 done
-for v in verify check-config revoke prune; do
+for v in verify check-config revoke prune watch; do
     run_ctl "$v" --config
     expect_out 2 "^delegatectl $v: option '--config' requires an argument$" \
         "$v --config without a value: exit 2"
@@ -56,6 +56,10 @@ run_ctl revoke --ticket
 expect_out 2 "option '--ticket' requires an argument" "revoke --ticket without a value: exit 2"
 run_ctl sessions --json extra
 expect 2 "sessions with an extra argument: exit 2"
+run_ctl watch extra
+expect 2 "watch with an extra argument: exit 2"
+run_ctl watch --config relative.conf
+expect_out 2 "--config must be an absolute path" "watch --config with a relative path: exit 2"
 run_ctl keygen -x
 expect_out 2 "unknown option '-x'" "an unknown short option is named"
 
@@ -105,6 +109,7 @@ comp() {
 }
 check "completion: verbs" test "$(comp delegatectl re)" = "revoke"
 check "completion: revoke options" test "$(comp delegatectl revoke --t)" = "--ticket --terminate"
+check "completion: watch options" test "$(comp delegatectl watch --c)" = "--config"
 check "completion: keygen --type values" test "$(comp delegatectl keygen --type '')" = "ed25519 p256"
 check "completion: issue --key completes files" test "$(comp delegatectl issue --key '')" = "FILES"
 check "completion: options after other options" \

@@ -5,7 +5,7 @@
 # Exits 0 and ends with "demo: OK" only if every step behaved as expected.
 . "$(dirname "$0")/lib.sh"
 
-STEPS=12
+STEPS=13
 E2E_NO_PLAN=1
 # narrated expectations instead of TAP lines
 ok()     { T_N=$((T_N + 1)); echo "   [ok] $*"; e2e_count; }
@@ -223,6 +223,60 @@ show "delegatectl sessions"
 "$CTL" sessions 2>&1 | indent
 
 # ---------------------------------------------------------------------------
+step "Sessions end when their authority ends: delegatectl watch (delegate-watch.service)"
+show "delegatectl watch &      # root daemon; shipped as delegate-watch.service"
+"$CTL" watch --config "$CONF" >"$NS/watch.log" 2>&1 &
+watch_pid=$!
+wait_for 10 grep -sq watching "$NS/watch.log"
+T4=$(issue --actor ci-deploy --for alice --host "$HOSTNAME_DLG" --service "$SSHD_SVC" \
+           --ttl 15s --jti demo-expiring)
+show "ssh ci-deploy@127.0.0.1 'setsid sleep 6001 & sleep 600'    # ticket demo-expiring: 15 s"
+ssh_bg() {   # TICKET MARKER: a session with a setsid child that tries to outlive it
+    SSH_ASKPASS=$NS/bin/askpass SSH_ASKPASS_REQUIRE=force DELEGATE_TICKET=$1 \
+        timeout 120 setsid -w ssh "${E2E_SSH_OPTS[@]}" -n -o BatchMode=no \
+        -o PreferredAuthentications=keyboard-interactive -o PubkeyAuthentication=no \
+        -p "$PORT" ci-deploy@127.0.0.1 \
+        "setsid sleep $2 </dev/null >/dev/null 2>&1 & echo STARTED; exec sleep 600" \
+        >"$NS/bg-$2.out" 2>>"$NS/ssh-client.err" &
+    wait_for 30 grep -sqx STARTED "$NS/bg-$2.out"
+}
+# only this demo's processes (the pid namespace is the host's)
+mine() { local p c; for p in "$@"; do
+    c=$(sed -n 's/^0:://p' "/proc/$p/cgroup" 2>/dev/null)
+    [ -n "$c" ] && [[ $c != /..* ]] && echo "$p"; done; }
+# shellcheck disable=SC2046
+child_gone() { [ -z "$(mine $(pgrep -fx "sleep $1"))" ]; }
+ssh_bg "$T4" 6001
+# shellcheck disable=SC2046
+grp=$(sed -n 's/^0:://p' "/proc/$(mine $(pgrep -fx 'sleep 6001') | head -n 1)/cgroup" 2>/dev/null)
+echo "   the setsid child runs in the session's cgroup: $grp"
+show "delegatectl sessions"
+"$CTL" sessions 2>&1 | indent
+check "the setsid child is contained in the session's cgroup" \
+    bash -c '[[ $1 == /delegate/* ]]' _ "$grp"
+echo "   ... waiting for the ticket's exp (no revocation, no --terminate) ..."
+check "at exp, watch ends the session and its setsid child does not escape" wait_for 60 child_gone 6001
+check "audit: session_end reason=expired" wait_for 30 \
+    grep -qE '"event": ?"session_end".*"jti": ?"demo-expiring".*"reason": ?"expired"' "$AUDIT"
+grep -E "ending|ended" "$NS/watch.log" | sed 's/^[^ ]* //' | indent
+
+T5=$(issue --actor ci-deploy --for alice --host "$HOSTNAME_DLG" --service "$SSHD_SVC" \
+           --ttl 10m --jti demo-revoked-live)
+show "ssh ci-deploy@127.0.0.1 'setsid sleep 6002 & sleep 600'    # ticket demo-revoked-live: 10 min"
+ssh_bg "$T5" 6002
+still_runs() { ! child_gone "$1"; }
+check "the second session runs, its setsid child too" still_runs 6002
+show "delegatectl revoke --principal alice      # no --terminate: watch sees revoked.conf change"
+"$CTL" revoke --principal alice --config "$CONF" 2>&1 | indent
+check "watch ends the live session, setsid child included" wait_for 30 child_gone 6002
+check "audit: session_end reason=revoked_principal" wait_for 30 \
+    grep -qE '"event": ?"session_end".*"jti": ?"demo-revoked-live".*"reason": ?"revoked_principal"' "$AUDIT"
+grep -E "ending|ended" "$NS/watch.log" | tail -n 2 | sed 's/^[^ ]* //' | indent
+check "no session cgroup left behind" \
+    wait_for 70 bash -c '[ -z "$(find /sys/fs/cgroup/delegate -mindepth 1 -type d 2>/dev/null)" ]'
+kill "$watch_pid" 2>/dev/null; wait "$watch_pid" 2>/dev/null
+
+# ---------------------------------------------------------------------------
 step "The audit trail, $AUDIT"
 indent <"$AUDIT"
 check "admits, denies and session events are all there" \
@@ -233,7 +287,7 @@ check "every deny says why (expired, revoked_ticket, runas_not_allowed)" \
                  grep -qE "\"reason\": ?\"$r\"" "$1" || exit 1; done' _ "$AUDIT"
 all_secret_absent() {
     local t
-    for t in "$T" "$Ts" "$T_EXP" "$T3" "$TB"; do secret_absent "$t" "$AUDIT" "$NS/sshd.log" || return 1; done
+    for t in "$T" "$Ts" "$T_EXP" "$T3" "$T4" "$T5" "$TB"; do secret_absent "$t" "$AUDIT" "$NS/sshd.log" || return 1; done
 }
 check "no ticket text in the audit trail or the sshd log" all_secret_absent
 

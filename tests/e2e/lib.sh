@@ -42,6 +42,8 @@ CAROL_PASSWORD='carol-e2e-Pw.1'
 T_N=0
 T_FAILED=0
 
+. "$E2E_ROOT/tests/lib/cgroup-ns.sh"
+
 # ---- TAP -------------------------------------------------------------------
 
 e2e_count() { [ -d "${E2E_TMP:-/nonexistent}" ] && echo "$T_N" >"$E2E_TMP/tap_count"; return 0; }
@@ -99,8 +101,13 @@ e2e_enter() {
     mkdir -m 0755 "$E2E_TMP/ns"
     trap 'rm -rf "$E2E_TMP"' EXIT
     e2e_host_snapshot >"$E2E_TMP/host.before" 2>&1
-    DLG_E2E_INSIDE=1 E2E_TMP=$E2E_TMP E2E_OUTER_PID=$$ unshare --mount --propagation private -- \
-        bash "$script" "$@"
+    # sessions are contained in cgroups: the test runs in a group and a
+    # cgroup namespace of its own (tests/lib/cgroup-ns.sh)
+    E2E_CG=$(dlgcg_create) || { echo "not ok 1 - a cgroup2 group for the test"; exit 1; }
+    trap 'dlgcg_destroy "$E2E_CG"; rm -rf "$E2E_TMP"' EXIT
+    DLG_E2E_INSIDE=1 E2E_TMP=$E2E_TMP E2E_OUTER_PID=$$ bash -c \
+        'echo $$ >"$1/cgroup.procs" && shift && exec unshare --cgroup --mount --propagation private -- bash "$@"' \
+        _ "$E2E_CG" "$script" "$@"
     rc=$?
     e2e_host_snapshot >"$E2E_TMP/host.after" 2>&1
     n=$(cat "$E2E_TMP/tap_count" 2>/dev/null || echo 0)
@@ -113,6 +120,11 @@ e2e_enter() {
         rc=1
     fi
     E2E_SSHD_PID=$(cat "$E2E_TMP/sshd.pid" 2>/dev/null)
+    if dlgcg_destroy "$E2E_CG"; then
+        T_N=$((T_N + 1)); echo "ok $T_N - the test's cgroup removed with every child group"
+    else
+        T_N=$((T_N + 1)); T_FAILED=1; echo "not ok $T_N - the test's cgroup removed with every child group"
+    fi
     rm -rf "$E2E_TMP"
     # a test may define e2e_after_host: more checks on the host side
     if declare -F e2e_after_host >/dev/null; then
@@ -200,7 +212,8 @@ e2e_setup() {
 e2e_assert_isolated() {
     local d want
     e2e_private_ns || e2e_die "running in a private mount namespace"
-    for d in "$NS:tmpfs" /etc:overlay "$LIBDIR:overlay" /var/lib:overlay /var/log:overlay /run:tmpfs; do
+    for d in "$NS:tmpfs" /etc:overlay "$LIBDIR:overlay" /var/lib:overlay /var/log:overlay /run:tmpfs \
+             /sys/fs/cgroup:cgroup2; do
         want=${d##*:}
         [ "$(findmnt -n -o FSTYPE --mountpoint "${d%:*}" | tail -n 1)" = "$want" ] ||
             e2e_die "${d%:*} is a $want mount of this namespace"
@@ -218,6 +231,7 @@ e2e_setup_system() {
     e2e_overlay /etc etc && e2e_overlay "$LIBDIR" lib && e2e_overlay /var/lib varlib &&
         e2e_overlay /var/log varlog || e2e_die "overlay mounts"
     mount -t tmpfs -o mode=0755,size=64m dlg-e2e-run /run || e2e_die "tmpfs on /run"
+    dlgcg_mount_inside || e2e_die "a cgroup2 of the test's own on /sys/fs/cgroup"
     e2e_assert_isolated
     mkdir -m 0755 /run/sshd
 

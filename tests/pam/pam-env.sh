@@ -95,14 +95,25 @@ asan|tsan)
     export PAM_WRAPPER_DISABLE_DEEPBIND=1 UID_WRAPPER_DISABLE_DEEPBIND=1
     export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 ;;
 esac
+# the session phase contains each session in a cgroup: the test runs in a
+# group and a cgroup namespace of its own (tests/lib/cgroup-ns.sh)
+. "$(dirname "$0")/../lib/cgroup-ns.sh"
+cg=$(dlgcg_create) || { echo "not ok 1 - a cgroup2 group for the test"; exit 1; }
+trap 'dlgcg_destroy "$cg"; rm -rf "$dir"' EXIT
 PD_TEST_DIR=$dir PD_MODULE=$module PAM_WRAPPER_DEBUGLEVEL=${PAM_WRAPPER_DEBUGLEVEL:-2} \
-unshare --mount --propagation private -- /bin/sh -c '
+/bin/sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$cg" \
+unshare --cgroup --mount --propagation private -- /bin/sh -c '
     mount -t tmpfs -o mode=0755 tmpfs /run &&
     mount -t tmpfs -o mode=0755 tmpfs /var/lib &&
+    mount -t cgroup2 dlg-test-cgroup2 /sys/fs/cgroup &&
     services=$1; shift
     exec env LD_PRELOAD="$0" PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$services" "$@"
 ' "$prewrap" "$dir/services" "${run[@]}" 2>"$log"
 rc=$?
+if ! dlgcg_destroy "$cg"; then
+    echo "not ok 901 - the test's cgroup removed"
+    rc=1
+fi
 set -e
 cat "$log" >&2
 

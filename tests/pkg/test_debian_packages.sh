@@ -33,6 +33,8 @@ inside() {
     N=$2
     ma=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -print-multiarch)
 
+    # A cgroup2 of the test's own (the outer part made the cgroup namespace).
+    mount -t cgroup2 dlg-pkg-cgroup2 /sys/fs/cgroup || { nok "cgroup2 of the test's own"; return; }
     # Everything dpkg, pam-auth-update and the postinsts write lands in tmpfs.
     mount -t tmpfs -o mode=0755 dlg-pkg-overlays "$work/ov" || { nok "tmpfs for the overlays"; return; }
     for d in etc usr var run; do
@@ -66,6 +68,13 @@ inside() {
              /usr/share/doc/delegate-tools/examples/delegate.conf; do
         check "installed: $f" test -f "$f"
     done
+    check "installed: /lib/systemd/system/delegate-watch.service" \
+        test -f /lib/systemd/system/delegate-watch.service
+    check "delegate-watch.service runs the installed delegatectl watch" \
+        grep -qx 'ExecStart=/usr/sbin/delegatectl watch --config /etc/delegate/delegate.conf' \
+        /lib/systemd/system/delegate-watch.service
+    check "delegate-watch.service is enabled on install" \
+        test -L /etc/systemd/system/multi-user.target.wants/delegate-watch.service
     check "/etc/delegate is a directory 0755 root:root" \
         sh -c '[ "$(stat -c "%F %a %U:%G" /etc/delegate)" = "directory 755 root:root" ]'
     if command -v systemd-tmpfiles >/dev/null; then
@@ -243,6 +252,8 @@ EOF
     if [ "$before" = "$after" ]; then ok "/etc/pam.d/* and /etc/nsswitch.conf byte for byte as before"
     else nok "/etc/pam.d/* and /etc/nsswitch.conf byte for byte as before" "$(diff <(echo "$before") <(echo "$after"))"; fi
     check "purge keeps the admin's /etc/delegate/delegate.conf" test -f /etc/delegate/delegate.conf
+    check "purge disables delegate-watch.service" \
+        test ! -e /etc/systemd/system/multi-user.target.wants/delegate-watch.service
     check "purge drops runtime state (/run/delegate, .once)" \
         sh -c '[ ! -e /run/delegate ] && [ ! -e /var/lib/delegate/.once ]'
     touch "$work/inside-done"
@@ -330,8 +341,15 @@ fi
 host_before=$(snapshot_auth_files)
 host_dpkg_before=$(dpkg -l 2>/dev/null | grep -E '^.. +(libpam-delegate|libnss-delegate|delegate-tools) ')
 
-UPVER=$UPVER unshare --mount --propagation private -- bash "$0" --inside "$WORK" "$N"
+# pamtester opens a contained session: the inside part runs in a cgroup and
+# a cgroup namespace of its own (tests/lib/cgroup-ns.sh), removed afterwards
+. "$ROOT/tests/lib/cgroup-ns.sh"
+CG=$(dlgcg_create) || { nok "a cgroup2 group for the test"; exit 1; }
+trap 'dlgcg_destroy "$CG"; rm -rf "$WORK"' EXIT
+UPVER=$UPVER bash -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' _ "$CG" \
+    unshare --cgroup --mount --propagation private -- bash "$0" --inside "$WORK" "$N"
 [ -f "$WORK/count" ] && N=$(cat "$WORK/count")
+check "the test's cgroup removed with every child group" dlgcg_destroy "$CG"
 check "the namespace part ran to its end" test -f "$WORK/inside-done"
 
 host_after=$(snapshot_auth_files)

@@ -381,6 +381,7 @@ static void test_defaults(void **state)
     assert_int_equal(cfg->ngroups, 0);
     assert_null(dlg_config_group(cfg, "x"));
     assert_null(dlg_config_group_by_gid(cfg, 62000));
+    assert_int_equal(cfg->session_grace, 5);
 
     const struct dlg_issuer *is = dlg_config_issuer(cfg, "corp");
     assert_non_null(is);
@@ -531,6 +532,17 @@ static const struct error_case error_cases[] = {
      "unknown setting 'sylog' in audit"},
     {"unknown revoke setting", "version = 1;\nrevoke = {\n  ticket = [];\n};\n", "ticket =",
      "unknown setting 'ticket' in revoke"},
+    /* sessions = { grace = N; } (issue 10) */
+    {"unknown sessions setting", "version = 1;\nsessions = {\n  grace_s = 5;\n};\n", "grace_s",
+     "unknown setting 'grace_s' in sessions"},
+    {"negative sessions.grace", "version = 1;\nsessions = {\n  grace = -1;\n};\n", "grace",
+     "'grace' must not be negative"},
+    {"sessions.grace over an hour", "version = 1;\nsessions = {\n  grace = 3601;\n};\n", "grace",
+     "'grace' must be at most 3600 seconds"},
+    {"sessions.grace a float", "version = 1;\nsessions = {\n  grace = 1.5;\n};\n", "grace",
+     "'grace' must be an integer number of seconds"},
+    {"sessions is a list", "version = 1;\nsessions = [ 5 ];\n", "sessions",
+     "'sessions' must be a group"},
     {"unknown revoked ticket setting",
      "version = 1;\nrevoke = {\n  tickets = (\n    { id = \"x\"; untill = 5; }\n  );\n};\n", "untill",
      "unknown setting 'untill' in a revoked ticket"},

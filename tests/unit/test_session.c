@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "cgroup.h"
 #include "session.h"
 #include "testlib.h"
 
@@ -183,6 +184,134 @@ static void test_unsafe_dir(void **state)
     free(link);
 }
 
+/* Issue 10: cgroup, start_ticks, key and iat survive a write and a list;
+ * absent (older records) they read as NULL / 0. */
+static void test_contain_fields_round_trip(void **state)
+{
+    char *dir = tl_path(*state, "sessions"), *file;
+    struct dlg_session a = sample("sshd", 4242, NOW), *list = NULL;
+    FILE *f;
+    int n;
+
+    a.cgroup = "/delegate/sshd-4242-98765";
+    a.start_ticks = UINT64_C(98765);
+    a.key = "SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU";
+    a.iat = NOW - 30;
+    assert_int_equal(dlg_session_write(dir, &a), 0);
+    n = dlg_session_list(dir, &list);
+    assert_int_equal(n, 1);
+    assert_string_equal(list[0].cgroup, "/delegate/sshd-4242-98765");
+    assert_true(list[0].start_ticks == UINT64_C(98765));
+    assert_string_equal(list[0].key, a.key);
+    assert_true(list[0].iat == NOW - 30);
+    dlg_session_list_free(list, n);
+
+    /* null key and cgroup are written as null and read back as NULL */
+    a.key = NULL;
+    a.cgroup = NULL;
+    assert_int_equal(dlg_session_write(dir, &a), 0);
+    file = tl_path(dir, "sshd-4242.json");
+    n = dlg_session_list(dir, &list);
+    assert_int_equal(n, 1);
+    assert_null(list[0].key);
+    assert_null(list[0].cgroup);
+    dlg_session_list_free(list, n);
+
+    /* an older record without the new keys */
+    f = fopen(file, "w");
+    assert_non_null(f);
+    fprintf(f, "{\"jti\":\"old\",\"actor\":\"a\",\"principal\":\"p\",\"service\":\"sshd\",\"user\":\"a\","
+               "\"tty\":null,\"rhost\":null,\"iss\":\"corp\",\"kid\":\"k\",\"pid\":4242,\"start\":1,"
+               "\"expires\":2}\n");
+    fclose(f);
+    n = dlg_session_list(dir, &list);
+    assert_int_equal(n, 1);
+    assert_null(list[0].cgroup);
+    assert_null(list[0].key);
+    assert_true(list[0].start_ticks == 0 && list[0].iat == 0);
+    dlg_session_list_free(list, n);
+
+    /* a record naming an unsafe group is skipped */
+    f = fopen(file, "w");
+    assert_non_null(f);
+    fprintf(f, "{\"jti\":\"bad\",\"actor\":\"a\",\"principal\":\"p\",\"service\":\"sshd\",\"user\":\"a\","
+               "\"tty\":null,\"rhost\":null,\"iss\":\"corp\",\"kid\":\"k\",\"pid\":4242,\"start\":1,"
+               "\"expires\":2,\"cgroup\":\"/delegate/../..\"}\n");
+    fclose(f);
+    assert_int_equal(dlg_session_list(dir, &list), 0);
+    /* a negative start_ticks likewise */
+    f = fopen(file, "w");
+    assert_non_null(f);
+    fprintf(f, "{\"jti\":\"bad\",\"actor\":\"a\",\"principal\":\"p\",\"service\":\"sshd\",\"user\":\"a\","
+               "\"tty\":null,\"rhost\":null,\"iss\":\"corp\",\"kid\":\"k\",\"pid\":4242,\"start\":1,"
+               "\"expires\":2,\"start_ticks\":-5}\n");
+    fclose(f);
+    assert_int_equal(dlg_session_list(dir, &list), 0);
+    free(file);
+    free(dir);
+}
+
+static void test_cgroup_paths(void **state)
+{
+    (void)state;
+    assert_true(dlg_cg_valid_path("/delegate/sshd-1-2"));
+    assert_true(dlg_cg_valid_path("/system.slice/delegate-sshd-1-2.scope/sudo-3-4"));
+    assert_false(dlg_cg_valid_path("/"));
+    assert_false(dlg_cg_valid_path(""));
+    assert_false(dlg_cg_valid_path(NULL));
+    assert_false(dlg_cg_valid_path("delegate/x"));
+    assert_false(dlg_cg_valid_path("/delegate//x"));
+    assert_false(dlg_cg_valid_path("/delegate/x/"));
+    assert_false(dlg_cg_valid_path("/delegate/../x"));
+    assert_false(dlg_cg_valid_path("/delegate/./x"));
+    assert_false(dlg_cg_valid_path("/delegate/a b"));
+    assert_false(dlg_cg_valid_path("/delegate/a\nb"));
+    assert_true(dlg_cg_is_within("/delegate/a", "/delegate/a"));
+    assert_true(dlg_cg_is_within("/delegate/a/sudo-1-2", "/delegate/a"));
+    assert_false(dlg_cg_is_within("/delegate/ab", "/delegate/a"));
+    assert_false(dlg_cg_is_within("/delegate", "/delegate/a"));
+    assert_true(dlg_cg_is_within("/anything", "/"));
+    /* systemd scopes: logind's, ours, anything else */
+    assert_int_equal(dlg_cg_scope_kind("/user.slice/user-62001.slice/session-7.scope"), 1);
+    assert_int_equal(dlg_cg_scope_kind("/system.slice/delegate-sshd-1-2.scope"), 2);
+    assert_int_equal(dlg_cg_scope_kind("/system.slice/ssh.service"), 0);
+    assert_int_equal(dlg_cg_scope_kind("/system.slice/delegate-sshd-1-2.scope/sudo-3-4"), 0);
+    assert_int_equal(dlg_cg_scope_kind("/.scope"), 0);
+    assert_int_equal(dlg_cg_scope_kind(NULL), 0);
+}
+
+/* dlg_session_find_by_pid: the innermost recorded group holding the pid. */
+static void test_find_by_pid(void **state)
+{
+    char *dir = tl_path(*state, "sessions"), cur[DLG_CG_PATH_MAX], inner[DLG_CG_PATH_MAX + 16];
+    struct dlg_session a = sample("sshd", 10, NOW), b = sample("sudo", 11, NOW), out;
+
+    if (dlg_cg_of_pid(getpid(), cur, sizeof(cur)) != 0 || strcmp(cur, "/") == 0) {
+        /* in the root group nothing can be "inside" a session: -1 */
+        assert_int_equal(dlg_session_find_by_pid(dir, getpid(), &out), -1);
+        free(dir);
+        return;
+    }
+    snprintf(inner, sizeof(inner), "%s", cur);
+    *strrchr(cur, '/') = '\0';
+    a.cgroup = cur[0] ? cur : "/x";
+    a.jti = "outer";
+    b.cgroup = inner;
+    b.jti = "inner";
+    assert_int_equal(dlg_session_write(dir, &a), 0);
+    assert_int_equal(dlg_session_find_by_pid(dir, getpid(), &out), cur[0] ? 0 : -1);
+    if (cur[0]) {
+        assert_string_equal(out.jti, "outer");
+        dlg_session_free(&out);
+    }
+    assert_int_equal(dlg_session_write(dir, &b), 0);
+    assert_int_equal(dlg_session_find_by_pid(dir, getpid(), &out), 0);
+    assert_string_equal(out.jti, "inner");
+    dlg_session_free(&out);
+    assert_int_equal(dlg_session_find_by_pid(dir, 0, &out), -1);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -191,6 +320,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_junk_skipped, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_names, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unsafe_dir, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_contain_fields_round_trip, setup, teardown),
+        cmocka_unit_test(test_cgroup_paths),
+        cmocka_unit_test_setup_teardown(test_find_by_pid, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -42,9 +42,16 @@ session  [success=done ignore=ignore default=die] $module config=$dir/delegate.c
 session  requisite pam_debug.so open_session=module_unknown close_session=module_unknown
 PAMD
 
+# sessions are contained in cgroups: a group and a cgroup namespace of the
+# test's own (tests/lib/cgroup-ns.sh), removed afterwards
+. tests/lib/cgroup-ns.sh
+cg=$(dlgcg_create) || { echo "not ok 1 - a cgroup2 group for the test"; exit 1; }
+trap 'dlgcg_destroy "$cg"; rm -rf "$dir"' EXIT
 start=$(date +%s)
-unshare --mount --propagation private -- /bin/sh -c '
-    mount -t tmpfs -o mode=0755 tmpfs /run && mount -t tmpfs -o mode=0755 tmpfs /var/lib && exec "$@"
+/bin/sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$cg" \
+unshare --cgroup --mount --propagation private -- /bin/sh -c '
+    mount -t tmpfs -o mode=0755 tmpfs /run && mount -t tmpfs -o mode=0755 tmpfs /var/lib &&
+    mount -t cgroup2 dlg-test-cgroup2 /sys/fs/cgroup && exec "$@"
 ' sh valgrind -q --leak-check=full --show-leak-kinds=definite,indirect \
     --errors-for-leak-kinds=definite,indirect --error-exitcode=99 --track-fds=no \
     "$B/tests/pam_cycles" "$dir/pam.d" "$dir/ticket" "$N" "$module" >"$dir/out" 2>"$dir/err"
