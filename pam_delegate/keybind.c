@@ -35,15 +35,31 @@ static bool local_service(const char *service)
  * in, admitted for the same actor.  0 with fp filled, -1 when there is no
  * such session or it is not bound to a key.
  *
- * Needs session containment (dlg_session_find_by_pid, issue 10): without
- * it nothing proves which session a process belongs to, so no key is
- * known and a bound ticket is refused key_mismatch. */
+ * The session is found through containment (dlg_session_find_by_pid,
+ * issue 10): the caller (sudo itself at auth, else its parent) runs inside
+ * the cgroup of a live recorded session, which no unprivileged process can
+ * leave.  The record is root-only and names the key its ticket was bound
+ * to, verified at that session's own admission.  No such session, another
+ * actor's, or an unbound one: no key, so a bound ticket is key_mismatch. */
 static int session_key(const char *actor, pid_t pid, char fp[DLG_SSH_FP_LEN])
 {
-    (void)actor;
-    (void)pid;
-    (void)fp;
-    return -1;
+    struct dlg_session s;
+    pid_t who[2] = { pid, getppid() };
+    int rc = -1;
+    size_t i;
+
+    for (i = 0; i < 2; i++) {
+        if (who[i] <= 1 || dlg_session_find_by_pid(DLG_SESSIONS_DIR, who[i], &s) != 0)
+            continue;
+        /* the innermost session the caller runs in: the actor's own, bound */
+        if (s.actor && strcmp(s.actor, actor) == 0 && s.key && dlg_ssh_fp_valid(s.key)) {
+            memcpy(fp, s.key, strlen(s.key) + 1);
+            rc = 0;
+        }
+        dlg_session_free(&s);
+        break;
+    }
+    return rc;
 }
 
 const char *pd_ssh_key(pam_handle_t *pamh, const char *service, const char *user, char *fp)
