@@ -94,6 +94,12 @@ check "delegatectl sessions --json: key of the session" \
     bash -c '"$1" sessions --json | /usr/bin/python3 -c "import json,sys; a=json.load(sys.stdin); sys.exit(0 if any(s[\"jti\"]==\"e2e-bound-sessions\" and s[\"key\"]==sys.argv[1] for s in a) else 1)" "$2"' \
     _ "$CTL" "$(fp ed25519)"
 check "audit: session_open with the key" audit_key "$(fp ed25519)" event=session_open jti=e2e-bound-sessions
+audit_mark
+"$CTL" revoke --ticket e2e-bound-sessions --terminate --config "$CONF" >/dev/null 2>&1
+client_gone() { ! kill -0 "$BG" 2>/dev/null; }
+check "revoke --terminate ends the bound session" wait_for 30 client_gone
+check "audit: session_end (revoked_ticket) carries the key" \
+    wait_for 10 audit_key "$(fp ed25519)" event=session_end reason=revoked_ticket jti=e2e-bound-sessions
 kill "$BG" 2>/dev/null; wait "$BG" 2>/dev/null
 
 # ---- refusals ------------------------------------------------------------------
