@@ -196,8 +196,9 @@ static void fp_of_blob(const unsigned char *blob, size_t len, char fp[DLG_SSH_FP
     fp[sizeof(DLG_SSH_FP_PREFIX) - 1 + (size_t)(n - 1)] = '\0';
 }
 
-int dlg_ssh_fingerprint(const char *type, size_t type_len, const char *b64, size_t b64_len,
-                        char fp[DLG_SSH_FP_LEN])
+/* Decode and check "TYPE BASE64"; with fp, also the fingerprint. */
+static int check_key(const char *type, size_t type_len, const char *b64, size_t b64_len,
+                     char *fp)
 {
     unsigned char *blob;
     char tname[32];
@@ -216,11 +217,23 @@ int dlg_ssh_fingerprint(const char *type, size_t type_len, const char *b64, size
         return -1;
     n = b64_decode(b64, b64_len, blob, SSH_BLOB_MAX);
     if (n > 0 && blob_ok(tname, blob, (size_t)n)) {
-        fp_of_blob(blob, (size_t)n, fp);
+        if (fp)
+            fp_of_blob(blob, (size_t)n, fp);
         rc = 0;
     }
     free(blob);
     return rc;
+}
+
+int dlg_ssh_fingerprint(const char *type, size_t type_len, const char *b64, size_t b64_len,
+                        char fp[DLG_SSH_FP_LEN])
+{
+    return check_key(type, type_len, b64, b64_len, fp);
+}
+
+bool dlg_ssh_key_valid(const char *type, const char *b64)
+{
+    return type && b64 && check_key(type, strlen(type), b64, strlen(b64), NULL) == 0;
 }
 
 static void set_err(char *err, size_t errlen, const char *msg)

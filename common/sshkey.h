@@ -26,6 +26,10 @@ bool dlg_ssh_type_supported(const char *type);
 int dlg_ssh_fingerprint(const char *type, size_t type_len, const char *b64, size_t b64_len,
                         char fp[DLG_SSH_FP_LEN]);
 
+/* The same checks without the fingerprint (no hashing, so no OpenSSL
+ * initialisation: for the short-lived AuthorizedKeysCommand). */
+bool dlg_ssh_key_valid(const char *type, const char *b64);
+
 /* One public key line, "TYPE BASE64 [COMMENT]" (a .pub file's only line;
  * leading blanks and a trailing newline allowed, no options).  0 or -1
  * with a short reason in err. */

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "compiled.h"
 #include "ctl.h"
 #include "sshkey.h"
 
@@ -32,7 +33,6 @@ static int run_authkeys(const struct ctl_verb *v, int argc, char **argv)
     const struct dlg_actor *a;
     struct dlg_diag diag = { 0 };
     struct dlg_config *cfg = NULL;
-    char fp[DLG_SSH_FP_LEN];
     int c, rc = CTL_OK;
 
     while ((c = ctl_getopt(v, argc, argv, "h", opts)) != -1) {
@@ -48,11 +48,18 @@ static int run_authkeys(const struct ctl_verb *v, int argc, char **argv)
     type = argv[optind + 1];
     key = argv[optind + 2];
     /* anything but a plain key of a supported type: nothing to say */
-    if (!dlg_valid_username(user) ||
-        dlg_ssh_fingerprint(type, strlen(type), key, strlen(key), fp) != 0)
+    if (!dlg_valid_username(user) || !dlg_ssh_key_valid(type, key))
         return CTL_OK;
 
-    cfg = ctl_load_config(config, NULL, &diag);
+    /* sshd runs this twice per login: the compiled form while it is
+     * fresh (one actor materialized), else the text */
+    if (ctl_compiled_path(config) != NULL) {
+        char why[256];
+        cfg = dlg_compiled_load(ctl_compiled_path(config), config,
+                                DLG_CPL_LAZY_ACTORS | DLG_CPL_NO_TICKETS, why, sizeof(why));
+    }
+    if (!cfg)
+        cfg = ctl_load_config(config, NULL, &diag);
     if (!cfg) {
         ctl_print_diag(&diag);          /* sshd logs our stderr */
         rc = CTL_DENY;
