@@ -1480,12 +1480,13 @@ static void load_actor(struct loader *L, const config_setting_t *ae, int i,
                        struct srcpos *pos, struct dlg_actor *a)
 {
     enum { NAME, UID, COMMENT, HOME, SHELL, GROUPS, PRINCIPALS, SERVICES, SOURCES, RUNAS,
-           MAX_LIFETIME, APPROVALS, NKNOWN };
+           MAX_LIFETIME, APPROVALS, KEY_BINDING, NKNOWN };
     static const char *const known[NKNOWN + 1] = {
         [NAME] = "name", [UID] = "uid", [COMMENT] = "comment", [HOME] = "home",
         [SHELL] = "shell", [GROUPS] = "groups", [PRINCIPALS] = "principals",
         [SERVICES] = "services", [SOURCES] = "sources", [RUNAS] = "runas",
-        [MAX_LIFETIME] = "max_lifetime", [APPROVALS] = "approvals", [NKNOWN] = NULL,
+        [MAX_LIFETIME] = "max_lifetime", [APPROVALS] = "approvals",
+        [KEY_BINDING] = "key_binding", [NKNOWN] = NULL,
     };
     const config_setting_t *m[NKNOWN];
     struct dlg_config *cfg = L->cfg;
@@ -1621,6 +1622,13 @@ static void load_actor(struct loader *L, const config_setting_t *ae, int i,
             serr(L, m[APPROVALS], "%s: 'approvals' must be at most %d", what, APPROVALS_MAX);
         else
             a->approvals = (int)v;
+    }
+    const char *kb = NULL;
+    if (get_string_at(L, ae, m[KEY_BINDING], "key_binding", false, what, &kb) == 1) {
+        if (strcmp(kb, "required") == 0)
+            a->key_required = true;
+        else if (strcmp(kb, "optional") != 0)
+            serr(L, m[KEY_BINDING], "%s: 'key_binding' must be \"optional\" or \"required\"", what);
     }
     if (a->name != NULL)
         a->revoked = dlg_strv_contains(&cfg->revoked_actors, a->name);
