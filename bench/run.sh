@@ -81,6 +81,9 @@ row "  delegate/files, per pair"                           nss.first.ratio.100r 
 row "ssh true, OpenSSH user certificate (a)"               ssh.cert   ms 1
 row "ssh true, delegation ticket, kbd-interactive (b)"     ssh.ticket ms 1
 row "  (b)/(a), per pair"                                  ssh.ratio  x  1
+row "ssh true, OpenSSH user certificate (c)"               ssh.cert2  ms 1
+row "ssh true, key-bound ticket: publickey + ticket (d)"   ssh.bound  ms 1
+row "  (d)/(c), per pair"                                  ssh.bound_ratio x 1
 row "sudo -S -u alice true, pam_permit-only stack"         sudo.permit   ms 1
 row "sudo -S -u alice true, actor with a ticket"           sudo.delegate ms 1
 row "  ticket/permit, per pair"                            sudo.ratio    x  1
@@ -102,6 +105,7 @@ div() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) print
 target pam_vs_verify_10actors "$(get pam.ratio)" 6
 target pam_10krevoked_extra_vs_verify "$(get pam.diffratio)" 1
 target ssh_ticket_vs_cert "$(get ssh.ratio)" 1.10
+target ssh_bound_ticket_vs_cert "$(get ssh.bound_ratio)" 1.10
 target nss_name_hit_vs_files_1000 "$(get nss.ratio_files_1000.name_hit)" 0.5
 target nss_uid_hit_vs_files_1000 "$(get nss.ratio_files_1000.uid_hit)" 0.5
 target nss_name_hit_10k_vs_10 "$(get nss.ratio_flat.name_hit)" 1.5

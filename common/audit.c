@@ -124,6 +124,8 @@ char *dlg_audit_json(const struct dlg_audit_event *ev)
             goto out;
     if (json_object_set_new(o, "pid", json_integer((json_int_t)ev->pid)) != 0)
         goto out;
+    if (json_object_set_new(o, "key", json_text(ev->key)) != 0)
+        goto out;
     if (is_deny(ev) && json_object_set_new(o, "reason", json_text(ev->reason)) != 0)
         goto out;
     line = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
@@ -179,6 +181,8 @@ static void audit_syslog(const struct dlg_audit_event *ev)
             kv_append(buf, sizeof(buf), &len, f[i].name, f[i].value);
     snprintf(num, sizeof(num), "%ld", (long)ev->pid);
     kv_append(buf, sizeof(buf), &len, "pid", num);
+    if (ev->key)
+        kv_append(buf, sizeof(buf), &len, "key", ev->key);
     if (is_deny(ev))
         kv_append(buf, sizeof(buf), &len, "reason", ev->reason ? ev->reason : "");
     syslog(LOG_AUTHPRIV | LOG_INFO, "delegate: %s", buf);

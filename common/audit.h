@@ -16,6 +16,7 @@ struct dlg_audit_event {
     const char *rhost, *tty;
     pid_t pid;
     const char *reason;         /* deny and session_end only */
+    const char *key;            /* the ticket's cnf fingerprint, NULL if unbound */
 };
 
 /* Returns 0, or -1 when the file could not be written (syslog still gets the

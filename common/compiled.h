@@ -143,7 +143,7 @@ struct dlg_cpl_actor {
 #define DLG_CPL_ACTOR_HAS_SOURCES  1u
 #define DLG_CPL_ACTOR_HAS_RUNAS    2u
 #define DLG_CPL_ACTOR_REVOKED      4u
-#define DLG_CPL_ACTOR_KEY_REQUIRED 8u  /* reserved for key_binding = "required" (issue 12) */
+#define DLG_CPL_ACTOR_KEY_REQUIRED 8u  /* key_binding = "required" (issue 12) */
 
 struct dlg_cpl_cidr {
     uint32_t family;

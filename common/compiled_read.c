@@ -398,7 +398,7 @@ static int load_one_actor(struct rd *r, const struct dlg_cpl_actor *s, struct dl
         get_mstr(r, s->shell, false, &a->shell) != 0)
         return -1;
     if (s->flags & ~(uint32_t)(DLG_CPL_ACTOR_HAS_SOURCES | DLG_CPL_ACTOR_HAS_RUNAS |
-                               DLG_CPL_ACTOR_REVOKED))
+                               DLG_CPL_ACTOR_REVOKED | DLG_CPL_ACTOR_KEY_REQUIRED))
         FAIL("unknown actor flags");
     if (s->max_lifetime < 0 || s->approvals < 0)
         FAIL("bad actor values");
@@ -406,6 +406,7 @@ static int load_one_actor(struct rd *r, const struct dlg_cpl_actor *s, struct dl
     a->has_sources = (s->flags & DLG_CPL_ACTOR_HAS_SOURCES) != 0;
     a->has_runas = (s->flags & DLG_CPL_ACTOR_HAS_RUNAS) != 0;
     a->revoked = (s->flags & DLG_CPL_ACTOR_REVOKED) != 0;
+    a->key_required = (s->flags & DLG_CPL_ACTOR_KEY_REQUIRED) != 0;
     a->max_lifetime = s->max_lifetime;
     a->approvals = s->approvals;
     if (get_list(r, &s->groups, &a->groups) != 0 ||
@@ -486,7 +487,7 @@ static int check_actors(struct rd *r)
         if (s.name >= r->nstr || s.comment >= r->nstr || s.home >= r->nstr || s.shell >= r->nstr)
             FAIL("actor string offset out of range");
         if (s.flags & ~(uint32_t)(DLG_CPL_ACTOR_HAS_SOURCES | DLG_CPL_ACTOR_HAS_RUNAS |
-                                  DLG_CPL_ACTOR_REVOKED))
+                                  DLG_CPL_ACTOR_REVOKED | DLG_CPL_ACTOR_KEY_REQUIRED))
             FAIL("unknown actor flags");
         if (s.max_lifetime < 0 || s.approvals < 0)
             FAIL("bad actor values");

@@ -231,7 +231,8 @@ static void ser_actors(struct wr *w, const struct dlg_config *cfg)
         s.uid = a->uid;
         s.flags = (a->has_sources ? DLG_CPL_ACTOR_HAS_SOURCES : 0) |
                   (a->has_runas ? DLG_CPL_ACTOR_HAS_RUNAS : 0) |
-                  (a->revoked ? DLG_CPL_ACTOR_REVOKED : 0);
+                  (a->revoked ? DLG_CPL_ACTOR_REVOKED : 0) |
+                  (a->key_required ? DLG_CPL_ACTOR_KEY_REQUIRED : 0);
         s.groups = list(w, &a->groups);
         s.principals = list(w, &a->principals);
         s.services = list(w, &a->services);

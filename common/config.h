@@ -47,6 +47,7 @@ struct dlg_actor {
     int64_t max_lifetime;       /* effective: min(actor, tickets.max_lifetime) */
     int approvals;
     bool revoked;               /* listed in revoke.actors */
+    bool key_required;          /* key_binding = "required": tickets need cnf */
 };
 
 struct dlg_group {

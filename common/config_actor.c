@@ -24,12 +24,13 @@ static const struct dlg_group *group_by_name_linear(const struct dlg_config *cfg
 
 /* The members of an actor entry, collected in one pass (collect_members). */
 enum { NAME, UID, COMMENT, HOME, SHELL, GROUPS, PRINCIPALS, SERVICES, SOURCES, RUNAS,
-       MAX_LIFETIME, APPROVALS, NKNOWN };
+       MAX_LIFETIME, APPROVALS, KEY_BINDING, NKNOWN };
 static const char *const actor_known[NKNOWN + 1] = {
     [NAME] = "name", [UID] = "uid", [COMMENT] = "comment", [HOME] = "home",
     [SHELL] = "shell", [GROUPS] = "groups", [PRINCIPALS] = "principals",
     [SERVICES] = "services", [SOURCES] = "sources", [RUNAS] = "runas",
-    [MAX_LIFETIME] = "max_lifetime", [APPROVALS] = "approvals", [NKNOWN] = NULL,
+    [MAX_LIFETIME] = "max_lifetime", [APPROVALS] = "approvals",
+    [KEY_BINDING] = "key_binding", [NKNOWN] = NULL,
 };
 
 /* One actor entry being read: its members, the actor it fills in, and the
@@ -252,6 +253,23 @@ static void actor_approvals(struct actor_in *in)
     }
 }
 
+/* key_binding: "optional" (the default) or "required" (tickets need cnf,
+ * issue 12). */
+static void actor_key_binding(struct actor_in *in)
+{
+    struct loader *L = in->L;
+    const config_setting_t *const *m = in->m;
+    const char *what = in->what;
+
+    const char *kb = NULL;
+    if (get_string_at(L, in->ae, m[KEY_BINDING], "key_binding", false, what, &kb) == 1) {
+        if (strcmp(kb, "required") == 0)
+            in->a->key_required = true;
+        else if (strcmp(kb, "optional") != 0)
+            serr(L, m[KEY_BINDING], "%s: 'key_binding' must be \"optional\" or \"required\"", what);
+    }
+}
+
 /* One entry of 'actors', field by field.  pos[i] records where it was
  * defined, for check_actor_duplicates. */
 static void load_actor(struct loader *L, const config_setting_t *ae, int i,
@@ -285,6 +303,7 @@ static void load_actor(struct loader *L, const config_setting_t *ae, int i,
     actor_runas(&in);
     actor_max_lifetime(&in);
     actor_approvals(&in);
+    actor_key_binding(&in);
     if (a->name != NULL)
         a->revoked = dlg_strv_contains(&L->cfg->revoked_actors, a->name);
 }

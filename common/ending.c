@@ -123,6 +123,7 @@ int dlg_end_finish(struct dlg_ending *e, const char *dir, const struct dlg_confi
         .tty = s->tty,
         .pid = s->pid,
         .reason = e->reason,
+        .key = s->key,
     };
 
     if (!e->empty)

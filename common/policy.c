@@ -24,6 +24,9 @@
  *  13. service in svc and actor   service_not_allowed
  *  14. sub in actor and issuer principals          principal_not_allowed
  *  15. rhost in src and actor sources (if either)  source_not_allowed
+ *  15b. key binding (rule 10): a ticket with cnf needs req->ssh_key equal
+ *      to it                                        key_mismatch
+ *      an actor with key_binding = "required" needs cnf   key_required
  *  16. runas (only when req->runas is set)         runas_not_allowed
  *      (dlg_check_runas: ticket runas, actor runas, issuer principals)
  *  17. distinct approvers >= actor approvals       approval_required
@@ -265,7 +268,8 @@ static int fill_verified(struct dlg_verdict *out, const struct dlg_ticket *t)
 {
     size_t i;
 
-    if (set_str(&out->sub, t->sub) || set_str(&out->actor, t->actor) || set_str(&out->jti, t->jti))
+    if (set_str(&out->sub, t->sub) || set_str(&out->actor, t->actor) || set_str(&out->jti, t->jti) ||
+        set_str(&out->cnf_ssh, t->cnf_ssh))
         return -1;
     out->iat = t->iat;
     out->exp = t->exp;
@@ -315,6 +319,26 @@ static enum dlg_reason check_once(const struct dlg_ticket *t, const struct dlg_r
         return deny(out, DLG_REPLAYED, "single-use ticket %s was already used", t->jti);
     if (res != DLG_ONCE_FRESH)
         return deny(out, DLG_CONFIG_ERROR, "cannot enforce single use: %s", err);
+    return DLG_ADMIT;
+}
+
+/* Rule 10: a bound ticket admits only the key it names; an actor with
+ * key_binding = "required" takes only bound tickets.  Fingerprints are
+ * compared exactly (base64 is case-sensitive). */
+static enum dlg_reason check_key_binding(const struct dlg_ticket *t, const struct dlg_actor *a,
+                                         const struct dlg_request *req, struct dlg_verdict *out)
+{
+    if (t->cnf_ssh) {
+        if (!req->ssh_key || !req->ssh_key[0])
+            return deny(out, DLG_KEY_MISMATCH, "ticket is bound to ssh key %s; no ssh key was "
+                                               "used in this connection", t->cnf_ssh);
+        if (strcmp(req->ssh_key, t->cnf_ssh) != 0)
+            return deny(out, DLG_KEY_MISMATCH, "ticket is bound to ssh key %s, not to %.60s",
+                        t->cnf_ssh, req->ssh_key);
+    } else if (a->key_required) {
+        return deny(out, DLG_KEY_REQUIRED, "actor \"%s\" takes only tickets bound to an ssh key",
+                    a->name);
+    }
     return DLG_ADMIT;
 }
 
@@ -407,6 +431,9 @@ static enum dlg_reason decide(const struct dlg_config *cfg, const struct dlg_key
     if (!source_ok(t, actor, req->rhost))
         return deny(out, DLG_SOURCE_NOT_ALLOWED, "source %s is not allowed",
                     req->rhost && req->rhost[0] ? req->rhost : "(unknown)");
+    r = check_key_binding(t, actor, req, out);
+    if (r != DLG_ADMIT)
+        return r;
     if (req->runas) {
         r = dlg_check_runas(cfg, out, req->runas);
         if (r != DLG_ADMIT)
@@ -489,6 +516,7 @@ void dlg_verdict_free(struct dlg_verdict *v)
     free(v->sub);
     free(v->actor);
     free(v->jti);
+    free(v->cnf_ssh);
     dlg_strv_free(&v->runas);
     memset(v, 0, sizeof(*v));
 }

@@ -20,6 +20,10 @@ struct dlg_request {
      * checked but never consumed (delegatectl verify). */
     const char *once_dir;
     bool consume_once;
+    /* "SHA256:..." fingerprint of the ssh key the actor authenticated with
+     * in this connection (sshd: SSH_AUTH_INFO_0; sudo: the key of the
+     * delegated session it runs in), or NULL (DESIGN.md §3 rule 10) */
+    const char *ssh_key;
 };
 
 /* Verified facts for audit and the session phase.  Strings are owned copies
@@ -31,6 +35,7 @@ struct dlg_verdict {
     int64_t iat, exp;
     struct dlg_strv runas;      /* effective ticket runas (default [sub]) */
     char detail[160];           /* one line for logs: never ticket text */
+    char *cnf_ssh;              /* the ticket's cnf.ssh (verified), or NULL */
 };
 
 /* Decide.  cfg NULL (unusable config) gives DLG_CONFIG_ERROR. */

@@ -39,6 +39,10 @@ static const struct reason_text reasons[DLG_REASON_COUNT] = {
     [DLG_REVOKED_ISSUER]        = { "revoked_issuer", "the issuer is revoked" },
     [DLG_REVOKED_KEY]           = { "revoked_key", "the signing key is revoked" },
     [DLG_REVOKED_BEFORE]        = { "revoked_before", "tickets issued before this time are revoked" },
+    [DLG_KEY_REQUIRED]          = { "key_required",
+        "the actor requires tickets bound to an ssh key (cnf), and this one is not" },
+    [DLG_KEY_MISMATCH]          = { "key_mismatch",
+        "the ticket is bound to an ssh key (cnf) the actor did not authenticate with in this connection" },
     [DLG_CONFIG_ERROR]          = { "config_error", "the host's delegation config is missing, unsafe or invalid" },
 };
 

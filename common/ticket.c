@@ -15,6 +15,7 @@
 
 #include <jansson.h>
 
+#include "sshkey.h"
 #include "ticket.h"
 
 #define TICKET_MAX_STR    256
@@ -244,6 +245,21 @@ static int check_sources(const struct dlg_strv *src)
     return 0;
 }
 
+/* cnf = {"ssh": "SHA256:..."}: an object with exactly that member, a
+ * canonical OpenSSH SHA256 fingerprint (DESIGN.md §2). */
+static int get_cnf(json_t *v, struct dlg_ticket *t)
+{
+    json_t *ssh;
+
+    if (!json_is_object(v) || json_object_size(v) != 1)
+        return -1;
+    ssh = json_object_get(v, "ssh");
+    if (!good_text(ssh) || !dlg_ssh_fp_valid(json_string_value(ssh)))
+        return -1;
+    t->cnf_ssh = strdup(json_string_value(ssh));
+    return t->cnf_ssh ? 0 : -1;
+}
+
 static enum dlg_reason parse_claims(json_t *cl, struct dlg_ticket *t)
 {
     json_t *act, *v;
@@ -289,6 +305,8 @@ static enum dlg_reason parse_claims(json_t *cl, struct dlg_ticket *t)
             return DLG_MALFORMED;
         t->once = json_is_true(v);
     }
+    if ((v = json_object_get(cl, "cnf")) && get_cnf(v, t) != 0)
+        return DLG_MALFORMED;
     return DLG_ADMIT;
 }
 
@@ -378,6 +396,7 @@ void dlg_ticket_free(struct dlg_ticket *t)
     dlg_strv_free(&t->runas);
     dlg_strv_free(&t->src);
     dlg_strv_free(&t->apv);
+    free(t->cnf_ssh);
     free_wiped(t->signing_input, t->signing_input_len);
     free_wiped(t->sig, t->sig_len);
     memset(t, 0, sizeof(*t));

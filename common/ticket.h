@@ -37,6 +37,8 @@ struct dlg_ticket {
     size_t signing_input_len;
     unsigned char *sig;
     size_t sig_len;
+    /* cnf.ssh (RFC 7800 confirmation): "SHA256:<43 base64>", NULL if no cnf */
+    char *cnf_ssh;
 };
 
 /* Parse without verifying.  Returns DLG_ADMIT on success, or DLG_NO_TICKET,

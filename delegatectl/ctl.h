@@ -29,6 +29,7 @@ struct ctl_verb {
 extern const struct ctl_verb ctl_verb_keygen, ctl_verb_issue, ctl_verb_inspect,
     ctl_verb_verify, ctl_verb_check_config, ctl_verb_revoke, ctl_verb_prune,
     ctl_verb_sessions, ctl_verb_askpass, ctl_verb_watch;
+extern const struct ctl_verb ctl_verb_authkeys;
 extern const struct ctl_verb ctl_verb_compile;   /* issue 13 */
 /* compile.c: where the compiled form of config goes (NULL: nowhere), and
  * the recompile that revoke and prune run after they wrote (warns only). */

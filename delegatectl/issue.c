@@ -10,6 +10,7 @@
 
 #include "ctl.h"
 #include "sign.h"
+#include "sshkey.h"
 
 /* sudo refuses a conversation reply of this many bytes or more */
 #define SUDO_REPLY_MAX 512
@@ -21,6 +22,7 @@ struct issue_opts {
     const char *ttl, *not_before;
     bool single_use;
     const char *typ;            /* --typ: "dlg+jwt" (default) or "JWT" */
+    const char *bind_key;
 };
 
 /* The latest NumericDate a host accepts (9999-12-31T23:59:59Z). */
@@ -132,13 +134,14 @@ static int run_issue(const struct ctl_verb *v, int argc, char **argv)
         { "single-use", no_argument, NULL, '1' },
         { "jti", required_argument, NULL, 'j' },
         { "typ", required_argument, NULL, 'T' },
+        { "bind-key", required_argument, NULL, 'B' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     struct issue_opts o = { 0 };
     json_t *claims = NULL, *aud = NULL, *svc = NULL, *runas = NULL, *src = NULL, *apv = NULL;
     EVP_PKEY *key = NULL;
-    char *jti = NULL, *ticket = NULL, err[256];
+    char *jti = NULL, *ticket = NULL, err[256], fp[DLG_SSH_FP_LEN];
     const char *alg;
     int64_t now = (int64_t)time(NULL), ttl = DEFAULT_TTL, nbf = 0, exp;
     int c, rc = CTL_USAGE;
@@ -161,6 +164,7 @@ static int run_issue(const struct ctl_verb *v, int argc, char **argv)
         case '1': o.single_use = true; break;
         case 'j': o.jti = optarg; break;
         case 'T': o.typ = optarg; break;
+        case 'B': o.bind_key = optarg; break;
         case 'h': return ctl_help(v);
         default: return CTL_USAGE;
         }
@@ -228,6 +232,11 @@ static int run_issue(const struct ctl_verb *v, int argc, char **argv)
     if (ttl > 3600)
         ctl_warn(v, "a lifetime over 1h exceeds the hosts' default max_lifetime: they may refuse it");
 
+    if (o.bind_key && dlg_ssh_pubkey_file_fp(o.bind_key, fp, err, sizeof(err)) != 0) {
+        ctl_err(v, "--bind-key %s: %s", o.bind_key, err);
+        goto out;
+    }
+
     key = dlg_load_private_key(o.key, err, sizeof(err));
     if (!key) {
         ctl_err(v, "%s: %s", o.key, err);
@@ -262,7 +271,8 @@ static int run_issue(const struct ctl_verb *v, int argc, char **argv)
         (runas && json_object_set(claims, "runas", runas) < 0) ||
         (src && json_object_set(claims, "src", src) < 0) ||
         (apv && json_object_set(claims, "apv", apv) < 0) ||
-        (o.single_use && set_new(claims, "once", json_true()) < 0))
+        (o.single_use && set_new(claims, "once", json_true()) < 0) ||
+        (o.bind_key && set_new(claims, "cnf", json_pack("{s:s}", "ssh", fp)) < 0))
         goto oom;
 
     ticket = dlg_sign_ticket(key, alg, o.kid, o.typ, claims, err, sizeof(err));
@@ -305,7 +315,7 @@ const struct ctl_verb ctl_verb_issue = {
         "issue --key FILE --issuer ID [--kid KID] --actor A --for P --host H[,H...]\n"
         "      --service S[,S...] [--ttl 15m] [--not-before TIME] [--runas U[,U...]]\n"
         "      [--source CIDR[,...]] [--approver NAME[,NAME...]] [--single-use] [--jti ID]\n"
-        "      [--typ dlg+jwt|JWT]",
+        "      [--typ dlg+jwt|JWT] [--bind-key FILE.pub]",
     .help =
         "Mint a delegation ticket (a JWT signed with the issuer's private key) that\n"
         "lets actor A act for principal P on the given hosts through the given PAM\n"
@@ -328,6 +338,9 @@ const struct ctl_verb ctl_verb_issue = {
         "  --jti ID              the ticket id (default: 22 random base64url chars)\n"
         "  --typ dlg+jwt|JWT     the header's typ (default dlg+jwt); JWT for an\n"
         "                        issuer configured with typ = \"JWT\"\n"
+        "  --bind-key FILE.pub   cnf: bind the ticket to this OpenSSH public key\n"
+        "                        (ed25519, ecdsa, rsa); the actor must log in with\n"
+        "                        it (publickey, then the ticket) to use the ticket\n"
         "  -h, --help            show this help\n"
         "\n"
         "Names (--for, --runas, --approver) are 1 to 64 of A-Z a-z 0-9 . _ @ + -,\n"

@@ -7,6 +7,7 @@
 #include "compiled.h"
 #include "ctl.h"
 #include "policy.h"
+#include "sshkey.h"
 
 static const char *or_dash(const char *s)
 {
@@ -43,10 +44,12 @@ static int run_verify(const struct ctl_verb *v, int argc, char **argv)
         { "runas", required_argument, NULL, 'R' },
         { "config", required_argument, NULL, 'c' },
         { "now", required_argument, NULL, 'N' },
+        { "ssh-key", required_argument, NULL, 'k' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    const char *config = DLG_DEFAULT_CONFIG, *now_arg = NULL;
+    const char *config = DLG_DEFAULT_CONFIG, *now_arg = NULL, *ssh_key = NULL;
+    char fp[DLG_SSH_FP_LEN], err[160];
     struct dlg_request req = { 0 };
     struct dlg_verdict vd;
     struct dlg_diag diag = { 0 };
@@ -65,6 +68,7 @@ static int run_verify(const struct ctl_verb *v, int argc, char **argv)
         case 'R': req.runas = optarg; break;
         case 'c': config = optarg; break;
         case 'N': now_arg = optarg; break;
+        case 'k': ssh_key = optarg; break;
         case 'h': return ctl_help(v);
         default: return CTL_USAGE;
         }
@@ -84,6 +88,14 @@ static int run_verify(const struct ctl_verb *v, int argc, char **argv)
             return ctl_usage(v, "invalid time '%s' for --now (RFC 3339 or @SECONDS)", now_arg);
     } else {
         req.now = (int64_t)time(NULL);
+    }
+    if (ssh_key) {
+        /* FILE.pub, or the fingerprint itself */
+        if (dlg_ssh_fp_valid(ssh_key))
+            snprintf(fp, sizeof(fp), "%s", ssh_key);
+        else if (dlg_ssh_pubkey_file_fp(ssh_key, fp, err, sizeof(err)) != 0)
+            return ctl_usage(v, "--ssh-key %s: %s", ssh_key, err);
+        req.ssh_key = fp;
     }
     if (argc - optind > 1)
         return ctl_usage(v, "too many arguments: give one ticket, or '-' for stdin");
@@ -128,7 +140,8 @@ out:
 const struct ctl_verb ctl_verb_verify = {
     .name = "verify",
     .run = run_verify,
-    .synopsis = "verify --user A --service S [--rhost ADDR] [--runas U] [--config F] [TICKET|-]",
+    .synopsis = "verify --user A --service S [--rhost ADDR] [--runas U] [--ssh-key FILE.pub]\n"
+                "       [--config F] [TICKET|-]",
     .help =
         "Run the PAM module's decision on a ticket and print 'admit' or\n"
         "'deny: REASON' followed by a one-line explanation.  A single-use ticket\n"
@@ -141,6 +154,10 @@ const struct ctl_verb ctl_verb_verify = {
         "  --service S    the PAM service, e.g. sshd or sudo\n"
         "  --rhost ADDR   the remote address (PAM_RHOST); none means unknown source\n"
         "  --runas U      the target user (sudo -u U); runas is checked only if given\n"
+        "  --ssh-key FILE.pub  the ssh public key (or its SHA256:... fingerprint) the\n"
+        "                 actor authenticated with: for sshd the publickey step, for\n"
+        "                 sudo the key of the delegated session it runs in; without\n"
+        "                 it a key-bound ticket is refused key_mismatch\n"
         "  --config F     the config file (default " DLG_DEFAULT_CONFIG ")\n"
         "  -h, --help     show this help\n"
         "\n"

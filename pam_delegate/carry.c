@@ -24,6 +24,7 @@
 #include <security/pam_ext.h>
 
 #include "pam_delegate.h"
+#include "sshkey.h"
 #include "util.h"
 
 #define PD_CARRY_MAX   16384
@@ -186,18 +187,21 @@ static char *dup_nonempty(const char *s)
 static struct pd_state *record_to_state(json_t *root, unsigned long long my_start)
 {
     struct pd_state *st = NULL;
-    const char *user, *service, *rhost, *iss, *kid, *sub, *actor, *jti;
+    const char *user, *service, *rhost, *iss, *kid, *sub, *actor, *jti, *key = NULL;
     json_int_t version, iat, exp, created, target_start;
     json_t *runas, *item;
     json_error_t jerr;
     size_t i;
 
+    /* "key": the bound ticket's cnf fingerprint, absent when unbound */
     if (json_unpack_ex(root, &jerr, JSON_STRICT,
-                       "{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:o, s:I, s:I}",
+                       "{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:o, s:I, s:I, s?s}",
                        "v", &version, "user", &user, "service", &service, "rhost", &rhost,
                        "iss", &iss, "kid", &kid, "sub", &sub, "actor", &actor, "jti", &jti,
                        "iat", &iat, "exp", &exp, "runas", &runas, "created", &created,
-                       "target_start", &target_start) != 0)
+                       "target_start", &target_start, "key", &key) != 0)
+        return NULL;
+    if (key != NULL && !dlg_ssh_fp_valid(key))
         return NULL;
     if (version != PD_CARRY_VERSION || !json_is_array(runas) ||
         (unsigned long long)target_start != my_start || target_start <= 0 ||
@@ -220,7 +224,8 @@ static struct pd_state *record_to_state(json_t *root, unsigned long long my_star
     st->v.sub = strdup(sub);
     st->v.actor = strdup(actor);
     st->v.jti = strdup(jti);
-    if (st->user == NULL || st->service == NULL || (rhost[0] != '\0' && st->rhost == NULL) ||
+    st->v.cnf_ssh = key != NULL ? strdup(key) : NULL;
+    if ((key != NULL && st->v.cnf_ssh == NULL) || st->user == NULL || st->service == NULL || (rhost[0] != '\0' && st->rhost == NULL) ||
         st->v.iss == NULL || (kid[0] != '\0' && st->v.kid == NULL) || st->v.sub == NULL ||
         st->v.actor == NULL || st->v.jti == NULL)
         goto fail;
@@ -307,7 +312,9 @@ int pd_carry_write(pam_handle_t *pamh, struct pd_state *st, pid_t target, int64_
                      "iat", (json_int_t)st->v.iat, "exp", (json_int_t)st->v.exp,
                      "runas", runas, "created", (json_int_t)now,
                      "target_start", (json_int_t)target_start);
-    if (root == NULL)
+    if (root == NULL ||
+        (st->v.cnf_ssh != NULL &&
+         json_object_set_new(root, "key", json_string(st->v.cnf_ssh)) != 0))
         goto out;
     text = json_dumps(root, JSON_COMPACT);
     if (text == NULL)

@@ -98,6 +98,7 @@ static int audit(struct pd_ctx *c, const char *event, const struct dlg_verdict *
         .tty = c->tty,
         .pid = getpid(),
         .reason = strcmp(event, "deny") == 0 ? dlg_reason_str(reason) : NULL,
+        .key = v ? v->cnf_ssh : NULL,
     };
 
     int rc = dlg_audit(c->cfg, &ev);
@@ -172,6 +173,7 @@ static void wipe_free(char *s)
  * unusable key file of another issuer does not stop this one. */
 static enum dlg_reason decide(struct pd_ctx *c, const char *ticket, struct dlg_verdict *v)
 {
+    char fp[64];
     struct dlg_request req = {
         .user = c->user,
         .service = c->service,
@@ -180,6 +182,7 @@ static enum dlg_reason decide(struct pd_ctx *c, const char *ticket, struct dlg_v
         .now = c->now,
         .once_dir = DLG_ONCE_DIR,
         .consume_once = true,
+        .ssh_key = pd_ssh_key(c->pamh, c->service, c->user, fp),
     };
     size_t len;
 
@@ -503,7 +506,7 @@ PD_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const
             .tty = (char *)c.tty, .rhost = (char *)c.rhost,
             .iss = st->v.iss, .kid = st->v.kid,
             .pid = getpid(), .start = c.now, .expires = st->v.exp,
-            .cgroup = cgroup, .start_ticks = ticks, .key = NULL, .iat = st->v.iat,
+            .cgroup = cgroup, .start_ticks = ticks, .key = st->v.cnf_ssh, .iat = st->v.iat,
         };
         if (dlg_session_write(DLG_SESSIONS_DIR, &s) != 0) {
             /* fail closed: an unrecorded session cannot be listed or ended */

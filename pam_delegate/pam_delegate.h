@@ -98,5 +98,9 @@ int pd_contain(pam_handle_t *pamh, const char *service, char *path, size_t len, 
  * in the group of the session this process leads (leader = pid recorded at
  * open, group = the group recorded)? */
 bool pd_session_lingers(pam_handle_t *pamh, pid_t leader, const char *group);
+/* The "SHA256:..." fingerprint of the ssh key the actor proved in this
+ * connection (keybind.c; DESIGN.md §3 rule 10), written into fp, or NULL
+ * when none is known.  fp holds DLG_SSH_FP_LEN (51) bytes. */
+const char *pd_ssh_key(pam_handle_t *pamh, const char *service, const char *user, char *fp);
 
 #endif

@@ -164,6 +164,9 @@ static struct dlg_request adv_request(int which, int64_t now)
     case 2: r.user = "support-bot"; r.service = "sshd"; r.rhost = "2001:db8::1"; break;
     case 3: r.user = "gone-bot"; r.service = "sshd"; r.rhost = "10.9.9.9"; break;
     case 4: r.user = "sudo-bot"; r.service = "sudo"; r.runas = "root"; break;
+    case 5: r.user = "ci-deploy"; r.service = "sshd"; r.rhost = "10.1.2.3"; r.ssh_key = ADV_KEY_A; break;
+    case 6: r.user = "support-bot"; r.service = "sudo"; r.runas = "alice"; r.ssh_key = ADV_KEY_A; break;
+    case 7: r.user = "ci-strict"; r.service = "sshd"; r.rhost = "10.1.2.3"; r.ssh_key = ADV_KEY_A; break;
     default: r.user = "ci-deploy"; r.service = "sshd"; r.rhost = "10.1.2.3"; break;
     }
     return r;

@@ -39,7 +39,9 @@
     "  { name = \"support-bot\"; uid = 62002; principals = [\"*\"]; services = [\"sudo\", \"sshd\"];\n" \
     "    runas = [\"alice\", \"bob\"]; approvals = 1; },\n" \
     "  { name = \"gone-bot\"; uid = 62003; principals = [\"*\"]; services = [\"sshd\"]; },\n" \
-    "  { name = \"sudo-bot\"; uid = 62004; principals = [\"*\"]; services = [\"sudo\"]; }\n" \
+    "  { name = \"sudo-bot\"; uid = 62004; principals = [\"*\"]; services = [\"sudo\"]; },\n" \
+    "  { name = \"ci-strict\"; uid = 62005; principals = [\"alice\"]; services = [\"sshd\"];\n" \
+    "    key_binding = \"required\"; }\n" \
     ");\n" \
     "groups = ( { name = \"deployers\"; gid = 62100; } );\n" \
     "audit = { syslog = false; };\n" \
@@ -52,8 +54,13 @@
 
 /* Requests: 0 sshd as ci-deploy from 10.1.2.3; 1 sudo as support-bot to
  * alice; 2 sshd as support-bot from 2001:db8::1; 3 sshd as gone-bot; 4 sudo
- * as sudo-bot (no runas list of its own) to root. */
-#define ADV_NREQ 5
+ * as sudo-bot (no runas list of its own) to root;
+ * (key binding, ADV_KEY_A = the ssh key proven in the connection)
+ * 5 = 0 with ADV_KEY_A; 6 = 1 inside a session of ADV_KEY_A;
+ * 7 sshd as ci-strict (key_binding = "required") with ADV_KEY_A. */
+#define ADV_NREQ 8
+#define ADV_KEY_A "SHA256:QU7pbg9d6c6WD8wCfCj6KW6SmfZ4lARafTStH426Mxw"
+#define ADV_KEY_B "SHA256:gCHqGlLTEWVEj1qVdKeod1rKsfAi1dNTKWh9AUnpj7Q"
 
 struct adv_case {
     const char *name;
@@ -299,6 +306,29 @@ static const struct adv_case adv_cases[] = {
     {"time_exp_int64_max", "ed", "EdDSA", H_ED, C_CI("\"iat\":@NOW@,\"exp\":9223372036854775807"), 0, DLG_MALFORMED},
     {"time_iat_int64_min", "ed", "EdDSA", H_ED, C_CI("\"iat\":-9223372036854775808,\"exp\":@EXP@"), 0, DLG_MALFORMED},
     {"time_nbf_int64_max", "ed", "EdDSA", H_ED, C_CI("\"iat\":@NOW@,\"exp\":@EXP@,\"nbf\":9223372036854775807"), 0, DLG_MALFORMED},
+    /* --- key binding (cnf.ssh, DESIGN.md §3 rule 10) */
+    {"ok_bound_with_its_key", "ed", "EdDSA", H_ED, C_CI("\"iat\":@NOW@,\"exp\":@EXP@,\"cnf\":{\"ssh\":\"" ADV_KEY_A "\"}"), 5, DLG_ADMIT},
+    {"ok_unbound_with_a_key", "ed", "EdDSA", H_ED, C_OK, 5, DLG_ADMIT},
+    {"ok_bound_es256", "ec", "ES256", H_EC, C_CI("\"iat\":@NOW@,\"exp\":@EXP@,\"cnf\":{\"ssh\":\"" ADV_KEY_A "\"}"), 5, DLG_ADMIT},
+    {"bound_no_key_used", "ed", "EdDSA", H_ED, C_CI("\"iat\":@NOW@,\"exp\":@EXP@,\"cnf\":{\"ssh\":\"" ADV_KEY_A "\"}"), 0, DLG_KEY_MISMATCH},
+    {"bound_other_key", "ed", "EdDSA", H_ED, C_CI("\"iat\":@NOW@,\"exp\":@EXP@,\"cnf\":{\"ssh\":\"" ADV_KEY_B "\"}"), 5, DLG_KEY_MISMATCH},
+    {"bound_key_case_changed", "ed", "EdDSA", H_ED, C_CI("\"iat\":@NOW@,\"exp\":@EXP@,\"cnf\":{\"ssh\":\"SHA256:qU7pbg9d6c6WD8wCfCj6KW6SmfZ4lARafTStH426Mxw\"}"), 5, DLG_KEY_MISMATCH},
+    {"bound_forged_signature", "ed", "junk", H_ED, C_CI("\"iat\":@NOW@,\"exp\":@EXP@,\"cnf\":{\"ssh\":\"" ADV_KEY_A "\"}"), 5, DLG_BAD_SIGNATURE},
+    {"bound_expired", "ed", "EdDSA", H_ED, C_CI("\"iat\":@NOW-400@,\"exp\":@NOW-100@,\"cnf\":{\"ssh\":\"" ADV_KEY_A "\"}"), 5, DLG_EXPIRED},
+    {"ok_sudo_bound_in_keyed_session", "ed", "EdDSA", H_ED, C_SUDO(",\"apv\":[\"carol\"],\"cnf\":{\"ssh\":\"" ADV_KEY_A "\"}"), 6, DLG_ADMIT},
+    {"sudo_bound_outside_session", "ed", "EdDSA", H_ED, C_SUDO(",\"apv\":[\"carol\"],\"cnf\":{\"ssh\":\"" ADV_KEY_A "\"}"), 1, DLG_KEY_MISMATCH},
+    {"sudo_bound_other_session_key", "ed", "EdDSA", H_ED, C_SUDO(",\"apv\":[\"carol\"],\"cnf\":{\"ssh\":\"" ADV_KEY_B "\"}"), 6, DLG_KEY_MISMATCH},
+    {"strict_actor_unbound", "ed", "EdDSA", H_ED,
+     "{\"iss\":\"corp\",\"sub\":\"alice\",\"act\":{\"sub\":\"ci-strict\"},\"aud\":\"web01\",\"svc\":[\"sshd\"],\"iat\":@NOW@,\"exp\":@EXP@,\"jti\":\"a\"}", 7, DLG_KEY_REQUIRED},
+    {"ok_strict_actor_bound", "ed", "EdDSA", H_ED,
+     "{\"iss\":\"corp\",\"sub\":\"alice\",\"act\":{\"sub\":\"ci-strict\"},\"aud\":\"web01\",\"svc\":[\"sshd\"],\"iat\":@NOW@,\"exp\":@EXP@,\"jti\":\"a\",\"cnf\":{\"ssh\":\"" ADV_KEY_A "\"}}", 7, DLG_ADMIT},
+    {"cnf_string", "ed", "EdDSA", H_ED, C_CI("\"iat\":@NOW@,\"exp\":@EXP@,\"cnf\":\"" ADV_KEY_A "\""), 5, DLG_MALFORMED},
+    {"cnf_extra_member", "ed", "EdDSA", H_ED, C_CI("\"iat\":@NOW@,\"exp\":@EXP@,\"cnf\":{\"ssh\":\"" ADV_KEY_A "\",\"jkt\":\"x\"}"), 5, DLG_MALFORMED},
+    {"cnf_short", "ed", "EdDSA", H_ED, C_CI("\"iat\":@NOW@,\"exp\":@EXP@,\"cnf\":{\"ssh\":\"SHA256:QU7pbg9d6c6WD8wCfCj6KW6SmfZ4lARafTStH426Mx\"}"), 5, DLG_MALFORMED},
+    {"cnf_base64url", "ed", "EdDSA", H_ED, C_CI("\"iat\":@NOW@,\"exp\":@EXP@,\"cnf\":{\"ssh\":\"SHA256:QU7pbg9d6c6WD8wCfCj6KW6SmfZ4lARafTStH426Mx_\"}"), 5, DLG_MALFORMED},
+    {"cnf_md5", "ed", "EdDSA", H_ED, C_CI("\"iat\":@NOW@,\"exp\":@EXP@,\"cnf\":{\"ssh\":\"MD5:16:27:ac:a5:76:28:2d:36:63:1b:56:4d:eb:df:a6:48\"}"), 5, DLG_MALFORMED},
+    {"cnf_null", "ed", "EdDSA", H_ED, C_CI("\"iat\":@NOW@,\"exp\":@EXP@,\"cnf\":null"), 0, DLG_MALFORMED},
+    {"cnf_empty_object", "ed", "EdDSA", H_ED, C_CI("\"iat\":@NOW@,\"exp\":@EXP@,\"cnf\":{}"), 0, DLG_MALFORMED},
 
     /* --- framing: raw texts (header field = the whole ticket; @OK@ = ok_eddsa) */
     {"raw_empty", "ed", "raw", "", NULL, 0, DLG_NO_TICKET},

@@ -317,6 +317,30 @@ static void test_no_config(void **state)
     }
 }
 
+/* The production entry point (dlg_decide_lazy, which reads only the key
+ * the ticket selects) gives every catalogue case the same outcome. */
+static void test_lazy_matches_catalogue(void **state)
+{
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < ADV_NCASES; i++) {
+        struct dlg_request req = adv_request(adv_cases[i].req, ADV_NOW);
+        struct dlg_verdict v;
+        struct dlg_diag d = {0};
+        size_t len;
+        char *t = adv_mint(&keys, &adv_cases[i], ADV_NOW, &len);
+        enum dlg_reason r = dlg_decide_lazy(cfg, t, len, &req, &v, &d);
+
+        if (r != adv_cases[i].expect)
+            fail_msg("%s (lazy): expected %s, got %s (%s)", adv_cases[i].name,
+                     dlg_reason_str(adv_cases[i].expect), dlg_reason_str(r), v.detail);
+        dlg_verdict_free(&v);
+        dlg_diag_free(&d);
+        free(t);
+    }
+}
+
 /* Every denial reason the decision can give appears in this suite. */
 static void test_catalogue_covers_every_reason(void **state)
 {
@@ -400,6 +424,7 @@ int main(void)
         cmocka_unit_test(test_single_use_race),
         cmocka_unit_test(test_no_config),
         cmocka_unit_test(test_catalogue_covers_every_reason),
+        cmocka_unit_test(test_lazy_matches_catalogue),
     };
     size_t nextra = sizeof(extra) / sizeof(extra[0]), i;
     struct CMUnitTest *tests = calloc(ADV_NCASES + nextra, sizeof(*tests));

@@ -46,6 +46,18 @@ assert all(keys <= set(o) for o in a)
 assert a[0]["jti"] == "jti-one" and a[0]["pid"] == 4242 and isinstance(a[0]["start"], int)
 assert a[1]["actor"] == "support-bot" and a[1]["service"] == "sudo"
 ' "$T/out"
+# a session of a key-bound ticket shows its key (issue 12)
+sed -i 's/"kid":"k1",/"kid":"k1","key":"SHA256:QU7pbg9d6c6WD8wCfCj6KW6SmfZ4lARafTStH426Mxw",/' "$S/sshd-4242.json"
+run_ctl sessions
+check "a bound session shows its key fingerprint in the KEY column" \
+    grep -Eq ' +jti-one +SHA256:QU7pbg9d6c6WD8wCfCj6KW6SmfZ4lARafTStH426Mxw$' "$T/out"
+run_ctl sessions --json
+check "sessions --json: key is the fingerprint, or null when unbound" python3 -c '
+import json, sys
+a = json.load(open(sys.argv[1]))
+assert a[0]["key"] == "SHA256:QU7pbg9d6c6WD8wCfCj6KW6SmfZ4lARafTStH426Mxw", a[0]
+assert a[1]["key"] is None
+' "$T/out"
 rm -f "$S"/*.json
 run_ctl sessions --json
 check "sessions --json with no records is []" python3 -c 'import json,sys; assert json.load(open(sys.argv[1])) == []' "$T/out"

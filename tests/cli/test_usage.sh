@@ -3,7 +3,7 @@
 # message and usage on stderr) and askpass.
 . "$(dirname "$0")/lib.sh"
 
-VERBS="keygen issue inspect verify check-config revoke prune sessions watch askpass"
+VERBS="keygen issue inspect verify check-config revoke prune sessions watch askpass authorized-keys"
 
 run_ctl
 expect_out 2 "a verb is required" "no verb: exit 2"

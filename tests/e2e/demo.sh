@@ -5,7 +5,7 @@
 # Exits 0 and ends with "demo: OK" only if every step behaved as expected.
 . "$(dirname "$0")/lib.sh"
 
-STEPS=12
+STEPS=13
 E2E_NO_PLAN=1
 # narrated expectations instead of TAP lines
 ok()     { T_N=$((T_N + 1)); echo "   [ok] $*"; e2e_count; }
@@ -150,6 +150,58 @@ check "the same ticket that worked in step 6 is now refused" bash -c '! grep -q 
 check "sshd kept running" kill -0 "$SSHD_PID"
 
 # ---------------------------------------------------------------------------
+step "Bind a ticket to the CI job's own ssh key: a stolen ticket opens nothing"
+echo "   sshd asks actors for a key first (publickey), then the ticket (keyboard-interactive);"
+echo "   delegatectl authorized-keys, run by sshd as nobody, accepts the key the client offers:"
+AKC_DIR=$LIBDIR/delegate-demo
+install -d -m 0755 "$AKC_DIR" && install -m 0755 "$CTL" "$AKC_DIR/delegatectl"
+E2E_SSHD_EXTRA=$(printf '%s\n' 'Match Group delegated' \
+    '    AuthenticationMethods publickey,keyboard-interactive keyboard-interactive' \
+    '    AuthorizedKeysFile none' \
+    "    AuthorizedKeysCommand $AKC_DIR/delegatectl authorized-keys --config $CONF %u %t %k" \
+    '    AuthorizedKeysCommandUser nobody')
+e2e_stop_sshd
+e2e_start_sshd
+indent <<<"$E2E_SSHD_EXTRA"
+show "ssh-keygen -t ed25519 -N '' -f ci-job-key          # in the CI job; never leaves it"
+ssh-keygen -q -t ed25519 -N '' -C ci-job -f "$NS/client/ci-job-key"
+ssh-keygen -q -t ed25519 -N '' -C thief -f "$NS/scratch/thief-key"
+fp=$(ssh-keygen -lf "$NS/client/ci-job-key.pub" | awk '{print $2}')
+show "TB=\$(delegatectl issue ... --jti demo-bound-1 --bind-key ci-job-key.pub)"
+TB=$(issue --actor ci-deploy --for alice --host "$HOSTNAME_DLG" --service "$SSHD_SVC" \
+           --ttl 10m --jti demo-bound-1 --bind-key "$NS/client/ci-job-key.pub")
+"$CTL" inspect "$TB" 2>&1 | grep -A2 '"cnf"' | indent
+echo "   (${#TB} bytes; cnf.ssh is the key's fingerprint, as ssh-keygen -lf prints it: $fp)"
+ssh_bound() {   # KEY TICKET CMD...: publickey with KEY, then the ticket
+    local k=$1 t=$2; shift 2
+    SSH_ASKPASS=$NS/bin/askpass SSH_ASKPASS_REQUIRE=force DELEGATE_TICKET=$t \
+        timeout 20 setsid -w ssh "${E2E_SSH_OPTS[@]}" -n -o BatchMode=no -o IdentitiesOnly=yes \
+        -i "$k" -o PreferredAuthentications=publickey,keyboard-interactive \
+        -p "$PORT" ci-deploy@127.0.0.1 "$@" 2>>"$NS/ssh-client.err"
+}
+show "ssh -i ci-job-key ci-deploy@127.0.0.1 'echo deployed'     # the CI job, ticket by askpass"
+out=$(ssh_bound "$NS/client/ci-job-key" "$TB" 'echo deployed')
+indent <<<"$out"
+check "the CI job, holding the key, is admitted" grep -qx deployed <<<"$out"
+echo "   the ticket leaks into a build log; a thief replays it from elsewhere:"
+audit_mark
+show "ssh -i thief-key ci-deploy@127.0.0.1 ...    # the thief's own key + the stolen ticket"
+out=$(ssh_bound "$NS/scratch/thief-key" "$TB" 'echo ADMITTED'; echo "exit $?")
+tail -n 1 "$NS/ssh-client.err" | indent
+indent <<<"$out"
+check "refused: the ticket is bound to another key" bash -c '! grep -q ADMITTED <<<"$1"' _ "$out"
+show "ssh ci-deploy@127.0.0.1 ...                 # no key at all, only the stolen ticket"
+out=$(ssh_kbd "$TB" ci-deploy 'echo ADMITTED'; echo "exit $?")
+indent <<<"$out"
+check "refused without a key as well" bash -c '! grep -q ADMITTED <<<"$1"' _ "$out"
+echo "   the audit trail says why, and names the key the ticket demands:"
+audit_new | grep -F '"jti":"demo-bound-1"' | indent
+check "audit: deny reason=key_mismatch with key $fp" \
+    bash -c '[ "$(audit_new() { tail -n +"$(($1 + 1))" "$2"; }; audit_new "$1" "$2" |
+                 grep -F "\"key\":\"$3\"" | grep -cF "\"reason\":\"key_mismatch\"")" -eq 2 ]' \
+    _ "$AUDIT_MARK" "$AUDIT" "$fp"
+
+# ---------------------------------------------------------------------------
 step "Open delegated sessions"
 T3=$(issue --actor ci-deploy --for alice --host "$HOSTNAME_DLG" --service "$SSHD_SVC" \
            --ttl 10m --jti demo-deploy-2)
@@ -235,7 +287,7 @@ check "every deny says why (expired, revoked_ticket, runas_not_allowed)" \
                  grep -qE "\"reason\": ?\"$r\"" "$1" || exit 1; done' _ "$AUDIT"
 all_secret_absent() {
     local t
-    for t in "$T" "$Ts" "$T_EXP" "$T3" "$T4" "$T5"; do secret_absent "$t" "$AUDIT" "$NS/sshd.log" || return 1; done
+    for t in "$T" "$Ts" "$T_EXP" "$T3" "$T4" "$T5" "$TB"; do secret_absent "$t" "$AUDIT" "$NS/sshd.log" || return 1; done
 }
 check "no ticket text in the audit trail or the sshd log" all_secret_absent
 

@@ -25,7 +25,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const struct dlg_request requests[] = {
-    { .user = "ci-deploy", .service = "sshd", .rhost = "10.1.2.3", .now = FUZZ_NOW },
+    { .user = "ci-deploy", .service = "sshd", .rhost = "10.1.2.3", .now = FUZZ_NOW,
+      .ssh_key = ADV_KEY_A },
     { .user = "support-bot", .service = "sudo", .runas = "alice", .now = FUZZ_NOW },
     { .user = "support-bot", .service = "sshd", .rhost = "2001:db8::1", .now = FUZZ_NOW },
     { .user = "gone-bot", .service = "sshd", .rhost = "::ffff:10.9.9.9", .now = FUZZ_NOW },

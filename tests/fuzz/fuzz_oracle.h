@@ -60,6 +60,10 @@ static void fuzz_check_admit(const char *text, size_t len, const struct dlg_requ
         oracle_fail("has no source for an actor with sources");
     if (t.has_src && req->rhost == NULL)
         oracle_fail("has src but no rhost");
+    if (t.cnf_ssh && (!req->ssh_key || strcmp(t.cnf_ssh, req->ssh_key) != 0))
+        oracle_fail("is bound to an ssh key the actor did not use");
+    if (!t.cnf_ssh && strcmp(req->user, "ci-strict") == 0)
+        oracle_fail("is unbound for an actor with key_binding required");
     dlg_ticket_free(&t);
 }
 

@@ -115,7 +115,8 @@ static void test_json_deny(void **state)
     assert_field(j, "reason", "expired");
     assert_true(json_is_integer(json_object_get(j, "pid")));
     assert_int_equal(json_integer_value(json_object_get(j, "pid")), 4242);
-    assert_int_equal(json_object_size(j), 14);
+    assert_field(j, "key", NULL);                       /* unbound ticket */
+    assert_int_equal(json_object_size(j), 15);
     json_decref(j);
     free(line);
 }
@@ -136,9 +137,19 @@ static void test_json_admit_and_absent(void **state)
     assert_field(j, "rhost", NULL);
     assert_field(j, "tty", NULL);
     assert_null(json_object_get(j, "reason"));          /* deny only */
-    assert_int_equal(json_object_size(j), 13);
+    assert_field(j, "key", NULL);
+    assert_int_equal(json_object_size(j), 14);
     json_decref(j);
     free(line);
+
+    /* a bound ticket: the cnf fingerprint in "key" */
+    ev.key = "SHA256:QU7pbg9d6c6WD8wCfCj6KW6SmfZ4lARafTStH426Mxw";
+    line = dlg_audit_json(&ev);
+    j = parse_line(line);
+    assert_field(j, "key", "SHA256:QU7pbg9d6c6WD8wCfCj6KW6SmfZ4lARafTStH426Mxw");
+    json_decref(j);
+    free(line);
+    ev.key = NULL;
 
     /* a deny without a known reason still has the key */
     ev.event = "deny";

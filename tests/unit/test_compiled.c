@@ -122,9 +122,9 @@ static void dump_actor(struct sb *bp, const struct dlg_actor *a)
 {
     struct sb b = *bp;
     {
-        sb_printf(&b, "actor %s %u [%s] %s %s src=%d run=%d life=%" PRId64 " appr=%d rev=%d\n",
+        sb_printf(&b, "actor %s %u [%s] %s %s src=%d run=%d life=%" PRId64 " appr=%d rev=%d key=%d\n",
                   a->name, a->uid, a->comment, a->home, a->shell, a->has_sources, a->has_runas,
-                  a->max_lifetime, a->approvals, a->revoked);
+                  a->max_lifetime, a->approvals, a->revoked, a->key_required);
         dump_strv(&b, " groups", &a->groups);
         dump_strv(&b, " princ", &a->principals);
         dump_strv(&b, " svc", &a->services);
@@ -242,7 +242,8 @@ static const char base_conf[] =
     "    sources = [\"10.0.0.0/8\", \"::1/128\"]; max_lifetime = 900; },\n"
     "  { name = \"support-bot\"; uid = 62002; principals = [\"*\"]; services = [\"sudo\"];\n"
     "    runas = [\"alice\", \"bob\"]; approvals = 1; },\n"
-    "  { name = \"gone-bot\"; uid = 62003; principals = [\"*\"]; services = [\"sshd\"]; groups = [\"deployers\"]; }\n"
+    "  { name = \"gone-bot\"; uid = 62003; principals = [\"*\"]; services = [\"sshd\"]; groups = [\"deployers\"];\n"
+    "    key_binding = \"required\"; }\n"
     ");\n"
     "groups = ( { name = \"deployers\"; gid = 62100; }, { name = \"empty\"; gid = 62101; } );\n"
     "audit = { syslog = false; };\n"

@@ -66,7 +66,8 @@ static const char config_fmt[] =
     "    runas = [\"alice\", \"bob\"]; approvals = 1; },\n"
     "  { name = \"twoman\"; uid = 62004; principals = [\"*\"]; services = [\"sshd\"]; approvals = 2; },\n"
     "  { name = \"gone\"; uid = 62005; principals = [\"*\"]; services = [\"sshd\"]; },\n"
-    "  { name = \"wide\"; uid = 62006; principals = [\"*\"]; services = [\"sshd\", \"sudo\"]; }\n"
+    "  { name = \"wide\"; uid = 62006; principals = [\"*\"]; services = [\"sshd\", \"sudo\"]; },\n"
+    "  { name = \"keyed\"; uid = 62007; principals = [\"*\"]; services = [\"sshd\"]; key_binding = \"required\"; }\n"
     ");\n"
     "audit = { syslog = false; };\n"
     "revoke = {\n"
@@ -201,6 +202,7 @@ struct row {
     const char *key;       /* NULL: "ed" */
     const char *user, *service, *rhost, *runas;  /* NULL: default; "" = unset */
     const char *raw;       /* a raw ticket instead of minting one */
+    const char *ssh_key;   /* the key proven in the connection; NULL: none */
 };
 
 static const char *req_str(const char *v, const char *dflt)
@@ -250,6 +252,7 @@ static enum dlg_reason run_row(const struct row *row, struct dlg_verdict *v)
     req.service = req_str(row->service, req.service);
     req.rhost = req_str(row->rhost, req.rhost);
     req.runas = req_str(row->runas, req.runas);
+    req.ssh_key = row->ssh_key;
     r = dlg_decide(cfg, &kr, tk, strlen(tk), &req, v);
     /* the detail line never carries the ticket or its signature */
     if (strlen(tk) > 16) {
@@ -393,6 +396,28 @@ static const struct row rows[] = {
     { "revoked key", DLG_REVOKED_KEY, "{\"iss\":\"revk\"}", ED_HDR("k-revoked") },
     { "revoked key, kid omitted", DLG_REVOKED_KEY, "{\"iss\":\"revk\"}", "{\"alg\":\"EdDSA\",\"typ\":\"dlg+jwt\"}" },
     { "revoked before", DLG_REVOKED_BEFORE, "{\"iat\":1789999899,\"exp\":1790000200}" },
+    /* --- key binding (rule 10) -------------------------------------------- */
+#define KEY_A "SHA256:QU7pbg9d6c6WD8wCfCj6KW6SmfZ4lARafTStH426Mxw"
+#define KEY_B "SHA256:gCHqGlLTEWVEj1qVdKeod1rKsfAi1dNTKWh9AUnpj7Q"
+    { "admit bound ticket with its key", DLG_ADMIT, "{\"cnf\":{\"ssh\":\"" KEY_A "\"}}", .ssh_key = KEY_A },
+    { "admit unbound ticket whatever the key", DLG_ADMIT, NULL, .ssh_key = KEY_B },
+    { "key mismatch: no key proven", DLG_KEY_MISMATCH, "{\"cnf\":{\"ssh\":\"" KEY_A "\"}}" },
+    { "key mismatch: empty key", DLG_KEY_MISMATCH, "{\"cnf\":{\"ssh\":\"" KEY_A "\"}}", .ssh_key = "" },
+    { "key mismatch: another key", DLG_KEY_MISMATCH, "{\"cnf\":{\"ssh\":\"" KEY_A "\"}}", .ssh_key = KEY_B },
+    { "key mismatch: sudo outside a keyed session", DLG_KEY_MISMATCH,
+      "{\"act\":{\"sub\":\"support-bot\"},\"svc\":[\"sudo\"],\"apv\":[\"carol\"],\"cnf\":{\"ssh\":\"" KEY_A "\"}}",
+      NULL, NULL, NULL, "support-bot", "sudo", "" },
+    { "admit sudo inside a session of the key", DLG_ADMIT,
+      "{\"act\":{\"sub\":\"support-bot\"},\"svc\":[\"sudo\"],\"apv\":[\"carol\"],\"cnf\":{\"ssh\":\"" KEY_A "\"}}",
+      NULL, NULL, NULL, "support-bot", "sudo", "", .ssh_key = KEY_A },
+    { "key required: unbound ticket", DLG_KEY_REQUIRED, "{\"act\":{\"sub\":\"keyed\"}}", NULL, NULL, NULL, "keyed",
+      .ssh_key = KEY_A },
+    { "key required: unbound, no key", DLG_KEY_REQUIRED, "{\"act\":{\"sub\":\"keyed\"}}", NULL, NULL, NULL, "keyed" },
+    { "admit key required, bound", DLG_ADMIT, "{\"act\":{\"sub\":\"keyed\"},\"cnf\":{\"ssh\":\"" KEY_A "\"}}", NULL, NULL,
+      NULL, "keyed", .ssh_key = KEY_A },
+    { "key required, bound, other key", DLG_KEY_MISMATCH, "{\"act\":{\"sub\":\"keyed\"},\"cnf\":{\"ssh\":\"" KEY_B "\"}}",
+      NULL, NULL, NULL, "keyed", .ssh_key = KEY_A },
+    { "malformed cnf", DLG_MALFORMED, "{\"cnf\":{\"ssh\":\"SHA256:abc\"}}", .ssh_key = KEY_A },
 };
 
 static void test_table(void **state)
@@ -517,7 +542,28 @@ static void test_verdict_fields(void **state)
     assert_int_equal(dlg_check_runas(cfg, &v, "root"), DLG_RUNAS_NOT_ALLOWED);
     assert_int_equal(dlg_check_runas(cfg, &v, NULL), DLG_RUNAS_NOT_ALLOWED);
     assert_int_equal(dlg_check_runas(NULL, &v, "bob"), DLG_CONFIG_ERROR);
+    assert_null(v.cnf_ssh);                 /* unbound */
     dlg_verdict_free(&v);
+
+    /* a bound ticket: cnf in the verdict, also when the key is refused
+     * (the audit line names the key the ticket demanded) */
+    row.patch = "{\"cnf\":{\"ssh\":\"" KEY_A "\"}}";
+    row.user = NULL;
+    row.service = NULL;
+    row.rhost = NULL;
+    row.ssh_key = KEY_A;
+    assert_int_equal(run_row(&row, &v), DLG_ADMIT);
+    assert_string_equal(v.cnf_ssh, KEY_A);
+    dlg_verdict_free(&v);
+    row.ssh_key = KEY_B;
+    assert_int_equal(run_row(&row, &v), DLG_KEY_MISMATCH);
+    assert_string_equal(v.cnf_ssh, KEY_A);
+    dlg_verdict_free(&v);
+    row.ssh_key = NULL;
+    row.patch = "{\"act\":{\"sub\":\"support-bot\"},\"svc\":[\"sudo\"],\"apv\":[\"carol\"]}";
+    row.user = "support-bot";
+    row.service = "sudo";
+    row.rhost = "";
 
     /* default runas is [sub]; the kid is the configured one when omitted */
     row.patch = "{\"act\":{\"sub\":\"support-bot\"},\"svc\":[\"sudo\"],\"apv\":[\"carol\"]}";
