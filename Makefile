@@ -143,9 +143,16 @@ deps:
 # CI runs them all: the hardening tiers too (adversarial catalogue, valgrind
 # cycles, the suite under ASan+UBSan, the NSS thread test under TSan, lint,
 # a FUZZ_SECONDS fuzz smoke per harness) and the Debian package install/purge
-# test (pkg).  CHECK_TIERS= narrows it.
-CHECK_TIERS ?= unit nss pam cli adversarial e2e pkg valgrind asan tsan lint fuzz
+# test (pkg).  CHECK_TIERS= narrows it, except in CI (CI=true, set by .ci/run
+# and by CI services): there every tier runs, FUZZ_SECONDS=60, whatever the
+# environment or the command line says.
+ALL_TIERS   := unit nss pam cli adversarial e2e pkg valgrind asan tsan lint fuzz
+CHECK_TIERS ?= $(ALL_TIERS)
 FUZZ_SECONDS ?= 60
+ifeq ($(CI),true)
+  override CHECK_TIERS := $(ALL_TIERS)
+  override FUZZ_SECONDS := 60
+endif
 export FUZZ_SECONDS
 
 check: deps
