@@ -60,12 +60,23 @@ run_ctl sessions extra
 expect_out 2 "unexpected argument 'extra'" "sessions with an argument: usage error"
 
 # ---- revoke --terminate -------------------------------------------------
+# wait (however long it takes) until each pid has exec'd sleep: by then the
+# stubborn one ignores SIGHUP (a disposition kept across exec)
+exec_done() {
+    local p _
+    for p; do
+        for _ in $(seq 1 600); do
+            [ "$(cat "/proc/$p/comm" 2>/dev/null)" = sleep ] && break
+            sleep 0.1
+        done
+    done
+}
 sleep 300 & victim=$!
 sleep 300 & bystander=$!
 bash -c 'trap "" HUP; exec sleep 300' & stubborn=$!
 sleep 300 & reused=$!
 CLEANUP_PIDS="$victim $bystander $stubborn $reused"
-sleep 0.2
+exec_done "$victim" "$bystander" "$stubborn" "$reused"
 n=$(now)
 record sshd "$victim" kill-me ci-deploy alice "$n"
 record sshd "$bystander" keep-me ci-deploy alice "$n" other-iss other-kid
@@ -104,7 +115,7 @@ sleep 300 & p2=$!
 sleep 300 & p3=$!
 sleep 300 & p4=$!
 CLEANUP_PIDS="$CLEANUP_PIDS $p1 $p2 $p3 $p4"
-sleep 0.2
+exec_done "$p1" "$p2" "$p3" "$p4"
 n=$(now)
 record sshd "$p1" j-p1 ci-deploy release "$n"
 record sshd "$p2" j-p2 ci-deploy alice "$n" ec e1
@@ -128,7 +139,7 @@ rm -f "$S/sshd-$bystander.json" "$S/sshd-$reused.json"
 sleep 300 & p5=$!
 sleep 300 & p6=$!
 CLEANUP_PIDS="$CLEANUP_PIDS $p5 $p6"
-sleep 0.2
+exec_done "$p5" "$p6"
 n=$(now)
 record sshd "$p5" j-p5 ci-deploy alice $(( n - 1 ))
 record sshd "$p6" j-p6 ci-deploy alice $(( n + 100 ))

