@@ -1,4 +1,4 @@
-/* The decision of DESIGN.md §3.  dlg_decide checks in this fixed order and
+/* The decision of DESIGN.md §3.  dlg_decide_lazy checks in this fixed order and
  * stops at the first failure; the reason names the failed step:
  *
  *   1. parse                      no_ticket, malformed, unsupported_alg
@@ -300,10 +300,9 @@ static enum dlg_reason check_once(const struct dlg_ticket *t, const struct dlg_r
     return DLG_ADMIT;
 }
 
-/* own set (dlg_decide_lazy): load only the selected key into *own, which
- * the caller frees; else kr holds the keys. */
-static enum dlg_reason decide(const struct dlg_config *cfg, const struct dlg_keyring *kr,
-                              struct dlg_keyring *own, struct dlg_diag *diag,
+/* Loads only the selected key into *own, which the caller frees. */
+static enum dlg_reason decide(const struct dlg_config *cfg, struct dlg_keyring *own,
+                              struct dlg_diag *diag,
                               const struct dlg_ticket *t, const struct dlg_request *req,
                               struct dlg_verdict *out)
 {
@@ -325,13 +324,10 @@ static enum dlg_reason decide(const struct dlg_config *cfg, const struct dlg_key
     if (!typ_ok(iss, t->typ))
         return deny(out, DLG_WRONG_TYPE, "typ %s%s%s does not match issuer \"%s\"",
                     t->typ ? "\"" : "", t->typ ? t->typ : "(none)", t->typ ? "\"" : "", iss->id);
-    if (own) {
-        if (dlg_keyring_load_for(cfg, iss->id, t->kid, own, diag) < 0)
-            return deny(out, DLG_CONFIG_ERROR, "the key file of issuer \"%s\" is unusable",
-                        iss->id);
-        kr = own;
-    }
-    lk = dlg_keyring_find(kr, iss->id, t->kid);
+    if (dlg_keyring_load_for(cfg, iss->id, t->kid, own, diag) < 0)
+        return deny(out, DLG_CONFIG_ERROR, "the key file of issuer \"%s\" is unusable",
+                    iss->id);
+    lk = dlg_keyring_find(own, iss->id, t->kid);
     if (!lk)
         return deny(out, DLG_UNKNOWN_KEY, t->kid ? "issuer \"%s\" has no key \"%s\""
                                                  : "issuer \"%s\" has several keys: kid required%s",
@@ -419,24 +415,6 @@ static enum dlg_reason parse(const char *ticket, size_t ticket_len, struct dlg_t
                                                          : "ticket is not well-formed");
 }
 
-enum dlg_reason dlg_decide(const struct dlg_config *cfg, const struct dlg_keyring *kr,
-                           const char *ticket, size_t ticket_len,
-                           const struct dlg_request *req, struct dlg_verdict *out)
-{
-    struct dlg_ticket t;
-    enum dlg_reason r;
-
-    memset(out, 0, sizeof(*out));
-    if (!cfg || !kr || !req)
-        return deny(out, DLG_CONFIG_ERROR, "no usable delegation config");
-    r = parse(ticket, ticket_len, &t, out);
-    if (r != DLG_ADMIT)
-        return r;
-    r = decide(cfg, kr, NULL, NULL, &t, req, out);
-    dlg_ticket_free(&t);
-    return r;
-}
-
 enum dlg_reason dlg_decide_lazy(const struct dlg_config *cfg, const char *ticket,
                                 size_t ticket_len, const struct dlg_request *req,
                                 struct dlg_verdict *out, struct dlg_diag *diag)
@@ -453,7 +431,7 @@ enum dlg_reason dlg_decide_lazy(const struct dlg_config *cfg, const char *ticket
     r = parse(ticket, ticket_len, &t, out);
     if (r != DLG_ADMIT)
         return r;
-    r = decide(cfg, NULL, &own, diag, &t, req, out);
+    r = decide(cfg, &own, diag, &t, req, out);
     dlg_ticket_free(&t);
     dlg_keyring_free(&own);
     return r;

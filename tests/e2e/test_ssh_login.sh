@@ -43,7 +43,7 @@ check "audit: admit for ci-deploy/alice via $SSHD_SVC from 127.0.0.1" \
               service="$SSHD_SVC" rhost=127.0.0.1
 check "audit: session_open" audit_has event=session_open actor=ci-deploy jti=e2e-ssh-kbd
 check "audit: session_close after logout" \
-    wait_for 5 audit_has event=session_close actor=ci-deploy jti=e2e-ssh-kbd
+    wait_for 60 audit_has event=session_close actor=ci-deploy jti=e2e-ssh-kbd
 check "audit: no deny for this login" audit_lacks event=deny
 
 out=$(SSH_ASKPASS=$NS/bin/askpass SSH_ASKPASS_REQUIRE=force DELEGATE_TICKET=$T \
