@@ -47,9 +47,9 @@ LDFLAGS_ALL := -Wl,-z,relro,-z,now -Wl,--as-needed $(SANLD) $(LDFLAGS)
 LIBS_NSS    := -lconfig
 LIBS_FULL   := -lconfig -lcrypto -ljansson
 
-# common/: util.c and config.c are libc+libconfig only (linked into the NSS
+# common/: util.c, config.c and alg.c are libc+libconfig only (linked into the NSS
 # module); everything else may use OpenSSL and jansson.
-NSS_COMMON_SRC  := common/util.c common/config.c
+NSS_COMMON_SRC  := common/util.c common/config.c common/alg.c
 COMMON_SRC      := $(sort $(wildcard common/*.c))
 PAM_SRC         := $(sort $(wildcard pam_delegate/*.c))
 NSS_SRC         := $(sort $(wildcard nss_delegate/*.c))
