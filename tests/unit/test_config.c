@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <sys/wait.h>
@@ -922,12 +923,23 @@ static void test_load_survives_concurrent_renames(void **state)
     write_at(rev, "revoke = { tickets = ( { id = \"A\"; } ); };\n");
     assert_true(asprintf(&main_text, "version = 1;\n@include \"%s\"\n", rev) > 0);
     char *path = write_new("race", main_text);
+    /* the writer goes on until the reader has loaded 50 times (and for at
+     * least 400 renames), however the two are scheduled; between renames
+     * it pauses twice the longest load the reader measured (2..100 ms), so
+     * that renames stay rarer than loads on a slow machine too (the
+     * loader retries a raced load a bounded number of times) */
+    int *shared_loads = mmap(NULL, 2 * sizeof(int), PROT_READ | PROT_WRITE,
+                             MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    assert_true(shared_loads != MAP_FAILED);
+    int *longest_us = shared_loads + 1;
+    *shared_loads = 0;
+    *longest_us = 0;
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
         char tmp[256];
         snprintf(tmp, sizeof(tmp), "%s.w", rev);
-        for (int i = 0; i < 400; i++) {
+        for (int i = 0; i < 400 || __atomic_load_n(shared_loads, __ATOMIC_SEQ_CST) < 50; i++) {
             FILE *fp = fopen(tmp, "w");
             if (fp == NULL)
                 _exit(1);
@@ -936,7 +948,9 @@ static void test_load_survives_concurrent_renames(void **state)
             chmod(tmp, 0644);
             if (rename(tmp, rev) != 0)
                 _exit(1);
-            usleep(2000);
+            int pause = 2 * __atomic_load_n(longest_us, __ATOMIC_SEQ_CST);
+            pause = pause < 2000 ? 2000 : pause > 100000 ? 100000 : pause;
+            usleep((useconds_t)pause);
         }
         _exit(0);
     }
@@ -944,8 +958,14 @@ static void test_load_survives_concurrent_renames(void **state)
     int status;
     while (waitpid(pid, &status, WNOHANG) == 0) {
         struct dlg_diag d;
+        struct timespec t0, t1;
         memset(&d, 0, sizeof(d));
+        clock_gettime(CLOCK_MONOTONIC, &t0);
         struct dlg_config *cfg = dlg_config_load(path, &d);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        int us = (int)((t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000);
+        if (us > __atomic_load_n(longest_us, __ATOMIC_SEQ_CST))
+            __atomic_store_n(longest_us, us, __ATOMIC_SEQ_CST);
         if (cfg == NULL) {
             failures++;
             if (d.errors.n > 0)
@@ -954,11 +974,13 @@ static void test_load_survives_concurrent_renames(void **state)
             assert_int_equal(cfg->nrevoked_tickets, 1);
         }
         loads++;
+        __atomic_store_n(shared_loads, loads, __ATOMIC_SEQ_CST);
         dlg_config_free(cfg);
         dlg_diag_free(&d);
     }
     assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    assert_true(loads > 10);
+    assert_true(loads >= 50);
+    munmap(shared_loads, 2 * sizeof(int));
     assert_int_equal(failures, 0);
     free(main_text);
     free(path);
