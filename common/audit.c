@@ -157,7 +157,26 @@ static int make_parent(const char *path)
     return rc;
 }
 
-static int append_line(const char *path, const char *line)
+/* The audit file is used only when it is a regular file owned by root
+ * with one link and no group or other permission bits: a file someone else
+ * owns, can read or write, or reaches through a second name could be read,
+ * truncated or swapped behind the trail.  Sets *why (static) when not. */
+static bool audit_file_trusted(const struct stat *st, const char **why)
+{
+    if (!S_ISREG(st->st_mode))
+        *why = "not a regular file";
+    else if (st->st_uid != 0)
+        *why = "not owned by root";
+    else if (st->st_nlink != 1)
+        *why = "has more than one link";
+    else if ((st->st_mode & 077) != 0)
+        *why = "has group or other permission bits";
+    else
+        return true;
+    return false;
+}
+
+static int append_line(const char *path, const char *line, const char **refused)
 {
     size_t len = strlen(line);
     char *buf = malloc(len + 2);
@@ -180,13 +199,19 @@ static int append_line(const char *path, const char *line)
         saved = errno;
         goto out;
     }
-    fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
+    /* O_NONBLOCK: a FIFO in its place must not hang the login */
+    fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
+              0600);
     if (fd < 0) {
         saved = errno;
         goto out;
     }
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        saved = EINVAL;
+    if (fstat(fd, &st) != 0) {
+        saved = errno;
+        goto out;
+    }
+    if (!audit_file_trusted(&st, refused)) {
+        saved = EPERM;
         goto out;
     }
     do
@@ -207,6 +232,7 @@ out:
 
 int dlg_audit(const struct dlg_config *cfg, const struct dlg_audit_event *ev)
 {
+    const char *refused = NULL;
     char *line;
     int rc = 0;
 
@@ -217,9 +243,19 @@ int dlg_audit(const struct dlg_config *cfg, const struct dlg_audit_event *ev)
     if (!cfg || !cfg->audit_file)
         return 0;
     line = dlg_audit_json(ev);
-    if (!line || append_line(cfg->audit_file, line) != 0) {
+    if (!line) {
         syslog(LOG_AUTHPRIV | LOG_ERR, "delegate: cannot write audit file %s: %s",
-               cfg->audit_file, line ? strerror(errno) : "cannot encode event");
+               cfg->audit_file, "cannot encode event");
+        rc = -1;
+    } else if (append_line(cfg->audit_file, line, &refused) != 0) {
+        if (refused)
+            syslog(LOG_AUTHPRIV | LOG_ERR,
+                   "delegate: audit file %s refused: %s (it must be a regular file owned by "
+                   "root, with one link and mode 0600 or stricter); admissions are refused",
+                   cfg->audit_file, refused);
+        else
+            syslog(LOG_AUTHPRIV | LOG_ERR, "delegate: cannot write audit file %s: %s",
+                   cfg->audit_file, strerror(errno));
         rc = -1;
     }
     free(line);

@@ -19,7 +19,9 @@ struct dlg_audit_event {
 };
 
 /* Returns 0, or -1 when the file could not be written (syslog still gets the
- * event, plus an error line).  cfg may be NULL (config_error): then only
+ * event, plus an error line).  The file is used only when it is a regular,
+ * root-owned file with one link and no group/other permission bits (else
+ * -1 and one log line saying which rule it breaks).  cfg may be NULL (config_error): then only
  * syslog is used. */
 int dlg_audit(const struct dlg_config *cfg, const struct dlg_audit_event *ev);
 

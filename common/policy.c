@@ -47,6 +47,7 @@
 
 #include "once.h"
 #include "policy.h"
+#include "service.h"
 
 #define DEFAULT_TYP "dlg+jwt"
 
@@ -367,10 +368,11 @@ static enum dlg_reason decide(const struct dlg_config *cfg, struct dlg_keyring *
                     t->actor, req->user ? req->user : "");
     if (actor->revoked || dlg_strv_contains(&cfg->revoked_actors, actor->name))
         return deny(out, DLG_REVOKED_ACTOR, "actor \"%s\" is revoked", actor->name);
-    if (!req->service || !dlg_strv_contains(&t->svc, req->service))
+    /* sudo-i counts as sudo, su-l as su (DESIGN.md §3 "Service names") */
+    if (!req->service || !dlg_service_listed(&t->svc, req->service))
         return deny(out, DLG_SERVICE_NOT_ALLOWED, "service \"%s\" is not in the ticket",
                     req->service ? req->service : "");
-    if (!dlg_strv_contains(&actor->services, req->service))
+    if (!dlg_service_listed(&actor->services, req->service))
         return deny(out, DLG_SERVICE_NOT_ALLOWED, "service \"%s\" is not allowed for actor \"%s\"",
                     req->service, actor->name);
     if (!list_allows(&actor->principals, t->sub))
@@ -489,7 +491,7 @@ enum dlg_reason dlg_recheck(const struct dlg_config *cfg, const struct dlg_verdi
         r = DLG_UNKNOWN_ACTOR;
     else if (actor->revoked || dlg_strv_contains(&cfg->revoked_actors, actor->name))
         r = DLG_REVOKED_ACTOR;
-    else if (service && !dlg_strv_contains(&actor->services, service))
+    else if (service && !dlg_service_listed(&actor->services, service))
         r = DLG_SERVICE_NOT_ALLOWED;
     else if (!list_allows(&actor->principals, v->sub) || !list_allows(&iss->principals, v->sub))
         r = DLG_PRINCIPAL_NOT_ALLOWED;

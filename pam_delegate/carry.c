@@ -64,6 +64,34 @@ static int proc_starttime(pid_t pid, unsigned long long *out)
     return rc;
 }
 
+/* True when every uid of pid (real, effective, saved, filesystem: the
+ * "Uid:" line of /proc/PID/status) is 0.  Only such a process (sshd's
+ * monitor) may be the target of a carry record: an actor's own shell that
+ * runs sudo, or that could exec into another program with the same pid and
+ * start time, never is. */
+static bool proc_root_owned(pid_t pid)
+{
+    char path[64], buf[4096], *line;
+    unsigned long ids[4];
+    ssize_t n;
+    int fd;
+
+    snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return false;
+    n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0)
+        return false;
+    buf[n] = '\0';
+    line = strstr(buf, "\nUid:");
+    if (line == NULL ||
+        sscanf(line + 5, "%lu %lu %lu %lu", &ids[0], &ids[1], &ids[2], &ids[3]) != 4)
+        return false;
+    return ids[0] == 0 && ids[1] == 0 && ids[2] == 0 && ids[3] == 0;
+}
+
 /* The carry directory, created root 0700 when missing, opened and checked:
  * a directory owned by root with no access for group or others. */
 static int open_carry_dir(bool create)
@@ -257,7 +285,11 @@ int pd_carry_write(pam_handle_t *pamh, struct pd_state *st, pid_t target, int64_
     st->carry_name[0] = '\0';
     if (geteuid() != 0)
         return -1;              /* only root may vouch for a login */
-    if (target <= 1 || proc_starttime(target, &target_start) != 0)
+    /* only for a root parent (sshd's monitor); sudo's parent is the
+     * invoking user's shell and needs none: its session runs in-process */
+    if (target <= 1 || !proc_root_owned(target))
+        return -1;
+    if (proc_starttime(target, &target_start) != 0)
         goto out;
     snprintf(name, sizeof(name), "%ld-%ld", (long)target, (long)getpid());
 
@@ -348,6 +380,7 @@ struct pd_state *pd_carry_find(pam_handle_t *pamh, const char *user, const char 
     pid_t me = getpid();
     int dfd;
 
+    (void)ruser;                /* kept in the signature; never matched */
     if (geteuid() != 0 || user == NULL || service == NULL)
         return NULL;
     if (proc_starttime(me, &my_start) != 0)
@@ -372,8 +405,9 @@ struct pd_state *pd_carry_find(pam_handle_t *pamh, const char *user, const char 
         json_decref(root);
         if (st == NULL)
             continue;
-        if (strcmp(st->service, service) != 0 ||
-            (strcmp(st->user, user) != 0 && (ruser == NULL || strcmp(st->user, ruser) != 0)) ||
+        /* PAM_USER only: never PAM_RUSER, or a process whose caller is an
+         * actor could open a session as another user on its record */
+        if (strcmp(st->service, service) != 0 || strcmp(st->user, user) != 0 ||
             st->created > now || st->created >= st->v.exp ||
             (best != NULL && best->created >= st->created)) {
             pd_state_free(st);

@@ -115,8 +115,9 @@ static void audit_deny(struct pd_ctx *c, enum dlg_reason reason)
     (void)audit(c, "deny", NULL, NULL, reason);
 }
 
-/* The config is unusable, so nobody can tell who is an actor: root and
- * /etc/passwd users are never blocked (PAM_IGNORE); anyone else is refused
+/* The config is unusable, so nobody can tell who is an actor: root,
+ * /etc/passwd users and users of other NSS sources are never blocked
+ * (PAM_IGNORE, see pd_is_local_user); anyone else is refused
  * with deny_code, one log line and a config_error audit event. */
 static int unusable_config(struct pd_ctx *c, const struct dlg_verdict *v, int deny_code)
 {

@@ -54,8 +54,10 @@ void pd_state_drop(pam_handle_t *pamh);
  * where target is the pid of the process expected to run the session. */
 int pd_carry_write(pam_handle_t *pamh, struct pd_state *st, pid_t target, int64_t now);
 void pd_carry_remove(const char *name);
-/* Find a record for this process (getpid()) whose user is one of user/ruser
- * and whose service matches.  consume: unlink it.  Returns a new state or
+/* Find a record for this process (getpid()) whose user is user (PAM_USER;
+ * ruser is ignored, records are never matched through PAM_RUSER) and whose
+ * service matches.  Records are written only for a parent whose uids are
+ * all 0 (sshd's monitor).  consume: unlink it.  Returns a new state or
  * NULL. */
 struct pd_state *pd_carry_find(pam_handle_t *pamh, const char *user, const char *ruser,
                                const char *service, int64_t now, bool consume);
@@ -68,8 +70,10 @@ struct pd_state *pd_carry_find(pam_handle_t *pamh, const char *user, const char 
 struct dlg_config *pd_config_get(pam_handle_t *pamh, const char *path, struct dlg_diag *diag,
                                  bool *owned);
 
-/* True for root and for every user listed in /etc/passwd (read directly,
- * never through NSS, which could ask our own NSS module). */
+/* With an unusable config: is user "not ours" (never blocked)?  True for
+ * root, for every user listed in /etc/passwd (read directly), and for a
+ * user that another NSS source (LDAP, SSSD, extrausers) resolves while
+ * nss_delegate, asked directly, has no entry for it (localuser.c). */
 bool pd_is_local_user(const char *user);
 
 #endif

@@ -36,21 +36,34 @@ check "sshd_config snippet parses; UsePAM and keyboard-interactive on" sshd_t "$
 pau() {
     cp -a /etc/pam.d "$tmp/pamd" && cp -a /usr/share/pam-configs "$tmp/configs" &&
     cp -a /var/lib/pam "$tmp/varlib" && cp conf/pam-configs/delegate "$tmp/configs/" &&
+    cp -a /var/cache/debconf "$tmp/debconf" &&
     unshare --mount --propagation private sh -c '
         t=$1
         mount --bind "$t/pamd" /etc/pam.d && mount --bind "$t/configs" /usr/share/pam-configs &&
-        mount --bind "$t/varlib" /var/lib/pam &&
+        mount --bind "$t/varlib" /var/lib/pam && mount --bind "$t/debconf" /var/cache/debconf &&
         DEBIAN_FRONTEND=noninteractive pam-auth-update --enable delegate &&
         grep -Eq "^auth[[:space:]]+\[success=[0-9]+ ignore=ignore default=die\][[:space:]]+pam_delegate.so" /etc/pam.d/common-auth &&
         grep -Eq "^account[[:space:]]+\[success=ok ignore=ignore default=die\][[:space:]]+pam_delegate.so" /etc/pam.d/common-account &&
         grep -Eq "^session[[:space:]]+required[[:space:]]+pam_delegate.so" /etc/pam.d/common-session &&
         grep -Eq "^session[[:space:]]+required[[:space:]]+pam_delegate.so" /etc/pam.d/common-session-noninteractive &&
-        awk "/pam_delegate/{d=NR} /pam_unix/{u=NR} END{exit !(d && u && d < u)}" /etc/pam.d/common-auth' _ "$tmp"
+        awk "/pam_delegate/{d=NR} /pam_unix/{u=NR} END{exit !(d && u && d < u)}" /etc/pam.d/common-auth &&
+        cp /etc/pam.d/common-account "$t/common-account.out"' _ "$tmp"
 }
 check "pam-auth-update profile: auth before pam_unix, account, both session files" pau
 check "pam-auth-update profile is off by default" grep -qx "Default: no" conf/pam-configs/delegate
+# The account line is Additional: after the Primary block (pam_unix's
+# success=N jumps to the pam_permit line), so no Primary module's
+# success=end can jump over it.
+check "pam-auth-update profile: account line after the Primary block (after pam_permit)" \
+    awk '/^account/ && /pam_permit/{p=NR} /^account/ && /pam_delegate/{d=NR}
+         /^account/ && /pam_unix/{u=NR} END{exit !(p && d && u && u < p && p < d)}' \
+    "$tmp/common-account.out"
+check "pam-auth-update profile: Account-Type Additional, Auth-Type Primary" \
+    bash -c 'grep -qx "Account-Type: Additional" conf/pam-configs/delegate &&
+             grep -qx "Auth-Type: Primary" conf/pam-configs/delegate'
 
-for f in conf/pam.d/sshd-delegate.snippet conf/pam.d/sudo-delegate.snippet; do
+for f in conf/pam.d/sshd-delegate.snippet conf/pam.d/sudo-delegate.snippet \
+         conf/pam.d/sudo-i-delegate.snippet; do
     check "$(basename "$f"): the three lines of DESIGN.md section 4" bash -c '
         grep -v "^#" "$1" | grep . | tr -s " " >"$2/lines" &&
         printf "%s\n" "auth [success=done ignore=ignore default=die] pam_delegate.so" \
