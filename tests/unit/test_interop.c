@@ -541,6 +541,7 @@ static void test_product_tickets_verify_elsewhere(void **state)
         int64_t now = (int64_t)time(NULL);
         char path[512], err[256] = "";
         EVP_PKEY *priv;
+        json_t *c;
         char *t;
         struct dlg_verdict v;
 
@@ -548,8 +549,9 @@ static void test_product_tickets_verify_elsewhere(void **state)
         priv = dlg_load_private_key(path, err, sizeof(err));
         if (!priv)
             fail_msg("%s: %s", path, err);
-        t = dlg_sign_ticket(priv, ikeys[i].alg, ikeys[i].kid, NULL, tl_claims(now), err,
-                            sizeof(err));
+        c = tl_claims(now);
+        t = dlg_sign_ticket(priv, ikeys[i].alg, ikeys[i].kid, NULL, c, err, sizeof(err));
+        json_decref(c);
         if (!t)
             fail_msg("%s: %s", ikeys[i].alg, err);
         if (py_verify(&ikeys[i], t) != 0)
