@@ -48,10 +48,11 @@ LDFLAGS_ALL := -Wl,-z,relro,-z,now -Wl,--as-needed $(SANLD) $(LDFLAGS)
 LIBS_NSS    := -lconfig
 LIBS_FULL   := -lconfig -lcrypto -ljansson
 
-# common/: util*.c and config*.c are libc+libconfig only (linked into the NSS
-# module); everything else may use OpenSSL and jansson.
+# common/: util*.c, config*.c and alg.c are libc+libconfig only (linked into the
+# NSS module); everything else may use OpenSSL and jansson.
 NSS_CONFIG_SRC  := $(sort $(wildcard common/config*.c))
-NSS_COMMON_SRC  := $(sort $(wildcard common/util*.c)) $(NSS_CONFIG_SRC) common/compiled_read.c
+NSS_COMMON_SRC  := $(sort $(wildcard common/util*.c)) $(NSS_CONFIG_SRC) common/compiled_read.c \
+                   common/alg.c
 COMMON_SRC      := $(sort $(wildcard common/*.c))
 PAM_SRC         := $(sort $(wildcard pam_delegate/*.c))
 NSS_SRC         := $(sort $(wildcard nss_delegate/*.c))
@@ -154,9 +155,16 @@ deps:
 # CI runs them all: the hardening tiers too (adversarial catalogue, valgrind
 # cycles, the suite under ASan+UBSan, the NSS thread test under TSan, lint,
 # a FUZZ_SECONDS fuzz smoke per harness) and the Debian package install/purge
-# test (pkg).  CHECK_TIERS= narrows it.
-CHECK_TIERS ?= unit nss pam cli adversarial e2e pkg valgrind asan tsan lint fuzz
+# test (pkg).  CHECK_TIERS= narrows it, except in CI (CI=true, set by .ci/run
+# and by CI services): there every tier runs, FUZZ_SECONDS=60, whatever the
+# environment or the command line says.
+ALL_TIERS   := unit nss pam cli adversarial e2e pkg valgrind asan tsan lint fuzz
+CHECK_TIERS ?= $(ALL_TIERS)
 FUZZ_SECONDS ?= 60
+ifeq ($(CI),true)
+  override CHECK_TIERS := $(ALL_TIERS)
+  override FUZZ_SECONDS := 60
+endif
 export FUZZ_SECONDS
 
 check: deps

@@ -1,6 +1,7 @@
 /* The section loaders: version, host, tickets, accounts, issuers, groups,
  * audit and sessions.  Actors are in config_actor.c, revoke in config_revoke.c. */
 #include "config_int.h"
+#include "alg.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,17 +114,11 @@ void load_accounts(struct loader *L, const config_setting_t *root)
 
 static bool known_alg(const char *s, const char **norm)
 {
-    static const char *const algs[] = {"EdDSA", "ES256", "RS256", "PS256", NULL};
-    if (strcmp(s, "Ed25519") == 0) {
-        *norm = "EdDSA";
-        return true;
-    }
-    for (const char *const *a = algs; *a != NULL; a++)
-        if (strcmp(s, *a) == 0) {
-            *norm = *a;
-            return true;
-        }
-    return false;
+    const struct dlg_alg *a = dlg_alg_find(s);
+
+    if (a != NULL)
+        *norm = a->name;
+    return a != NULL;
 }
 
 static void load_issuer_keys(struct loader *L, const config_setting_t *ie, const char *what,
@@ -221,7 +216,7 @@ void load_issuers(struct loader *L, const config_setting_t *root)
         /* algorithms: default ["EdDSA"]; Ed25519 is EdDSA's RFC 9864 name. */
         const config_setting_t *as = member(ie, "algorithms");
         if (as == NULL) {
-            if (dlg_strv_push(&is->algorithms, "EdDSA") != 0)
+            if (dlg_strv_push(&is->algorithms, DLG_ALG_DEFAULT) != 0)
                 oom(L);
         } else if (!is_list(as) || config_setting_length(as) == 0) {
             serr(L, as, "%s: 'algorithms' must be a non-empty list of strings", what);

@@ -30,28 +30,7 @@ static void key_error(struct dlg_diag *diag, const struct dlg_key *k, const char
 /* Type of a supported key, or -1. */
 static int classify(EVP_PKEY *pkey, const char **why)
 {
-    char group[64];
-    size_t glen = 0;
-
-    if (EVP_PKEY_is_a(pkey, "ED25519"))
-        return DLG_KEY_ED25519;
-    if (EVP_PKEY_is_a(pkey, "EC")) {
-        if (EVP_PKEY_get_group_name(pkey, group, sizeof(group), &glen) != 1 ||
-            OBJ_sn2nid(group) != NID_X9_62_prime256v1) {
-            *why = "EC key is not on curve P-256";
-            return -1;
-        }
-        return DLG_KEY_EC_P256;
-    }
-    if (EVP_PKEY_is_a(pkey, "RSA")) {
-        if (EVP_PKEY_get_bits(pkey) < 2048) {
-            *why = "RSA key shorter than 2048 bits";
-            return -1;
-        }
-        return DLG_KEY_RSA;
-    }
-    *why = "unsupported key type (Ed25519, EC P-256 or RSA >= 2048 bits)";
-    return -1;
+    return dlg_alg_key_type(pkey, why);
 }
 
 /* DER is canonical and RFC 8410 §4 allows no parameters, so every Ed25519

@@ -3,9 +3,8 @@
 #define DLG_KEYS_H
 
 #include <openssl/evp.h>
+#include "alg.h"
 #include "config.h"
-
-enum dlg_keytype { DLG_KEY_ED25519, DLG_KEY_EC_P256, DLG_KEY_RSA };
 
 struct dlg_loaded_key {
     const struct dlg_issuer *issuer;

@@ -1,4 +1,4 @@
-/* The decision of DESIGN.md §3.  dlg_decide checks in this fixed order and
+/* The decision of DESIGN.md §3.  dlg_decide_lazy checks in this fixed order and
  * stops at the first failure; the reason names the failed step:
  *
  *   1. parse                      no_ticket, malformed, unsupported_alg
@@ -43,12 +43,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include <openssl/bn.h>
-#include <openssl/ec.h>
-#include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/rsa.h>
-
+#include "alg.h"
 #include "once.h"
 #include "policy.h"
 #include "service.h"
@@ -90,10 +85,8 @@ static bool alg_allowed(const struct dlg_issuer *iss, const char *alg)
     size_t i;
 
     for (i = 0; i < iss->algorithms.n; i++) {
-        const char *a = iss->algorithms.v[i];
-        if (strcmp(a, "Ed25519") == 0)
-            a = "EdDSA";
-        if (strcmp(a, alg) == 0)
+        const struct dlg_alg *a = dlg_alg_find(iss->algorithms.v[i]);
+        if (a && strcmp(a->name, alg) == 0)
             return true;
     }
     return false;
@@ -101,13 +94,9 @@ static bool alg_allowed(const struct dlg_issuer *iss, const char *alg)
 
 static bool alg_fits_key(const char *alg, enum dlg_keytype type)
 {
-    if (strcmp(alg, "EdDSA") == 0)
-        return type == DLG_KEY_ED25519;
-    if (strcmp(alg, "ES256") == 0)
-        return type == DLG_KEY_EC_P256;
-    if (strcmp(alg, "RS256") == 0 || strcmp(alg, "PS256") == 0)
-        return type == DLG_KEY_RSA;
-    return false;
+    const struct dlg_alg *a = dlg_alg_find(alg);
+
+    return a && a->key == type;
 }
 
 /* typ compares case-insensitively, with an optional "application/" prefix
@@ -123,73 +112,10 @@ static bool typ_ok(const struct dlg_issuer *iss, const char *typ)
     return strcasecmp(typ, want) == 0;
 }
 
-/* JWS ES256 signature (raw r||s) to the DER form OpenSSL verifies. */
-static int ecdsa_raw_to_der(const unsigned char *sig, size_t len, unsigned char **der, int *derlen)
-{
-    ECDSA_SIG *es = NULL;
-    BIGNUM *r = NULL, *s = NULL;
-    int rc = -1;
-
-    *der = NULL;
-    if (len != 64)
-        return -1;
-    r = BN_bin2bn(sig, 32, NULL);
-    s = BN_bin2bn(sig + 32, 32, NULL);
-    es = ECDSA_SIG_new();
-    if (!r || !s || !es || BN_is_zero(r) || BN_is_zero(s))
-        goto out;
-    if (ECDSA_SIG_set0(es, r, s) != 1)
-        goto out;
-    r = s = NULL;
-    *derlen = i2d_ECDSA_SIG(es, der);
-    if (*derlen > 0)
-        rc = 0;
-out:
-    BN_clear_free(r);
-    BN_clear_free(s);
-    ECDSA_SIG_free(es);         /* clears r and s */
-    if (rc != 0 && *der) {
-        OPENSSL_clear_free(*der, *derlen > 0 ? (size_t)*derlen : 0);
-        *der = NULL;
-    }
-    return rc;
-}
-
 static bool signature_ok(const struct dlg_loaded_key *lk, const struct dlg_ticket *t)
 {
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    EVP_PKEY_CTX *pctx = NULL;
-    const EVP_MD *md = EVP_sha256();
-    const unsigned char *sig = t->sig;
-    size_t siglen = t->sig_len;
-    unsigned char *der = NULL;
-    int derlen = 0;
-    bool ok = false;
-
-    if (!ctx)
-        return false;
-    if (strcmp(t->alg, "EdDSA") == 0) {
-        md = NULL;
-    } else if (strcmp(t->alg, "ES256") == 0) {
-        if (ecdsa_raw_to_der(sig, siglen, &der, &derlen) != 0)
-            goto out;
-        sig = der;
-        siglen = (size_t)derlen;
-    }
-    if (EVP_DigestVerifyInit(ctx, &pctx, md, NULL, lk->pkey) != 1)
-        goto out;
-    if (strcmp(t->alg, "PS256") == 0 &&
-        (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1 ||
-         EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, 32) != 1 ||
-         EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, EVP_sha256()) != 1))
-        goto out;
-    ok = EVP_DigestVerify(ctx, sig, siglen, t->signing_input, t->signing_input_len) == 1;
-out:
-    ERR_clear_error();
-    if (der)
-        OPENSSL_clear_free(der, (size_t)derlen);
-    EVP_MD_CTX_free(ctx);
-    return ok;
+    return dlg_alg_verify(dlg_alg_find(t->alg), lk->pkey, t->signing_input,
+                          t->signing_input_len, t->sig, t->sig_len);
 }
 
 static bool host_in_aud(const struct dlg_config *cfg, const struct dlg_strv *aud)
@@ -342,10 +268,9 @@ static enum dlg_reason check_key_binding(const struct dlg_ticket *t, const struc
     return DLG_ADMIT;
 }
 
-/* own set (dlg_decide_lazy): load only the selected key into *own, which
- * the caller frees; else kr holds the keys. */
-static enum dlg_reason decide(const struct dlg_config *cfg, const struct dlg_keyring *kr,
-                              struct dlg_keyring *own, struct dlg_diag *diag,
+/* Loads only the selected key into *own, which the caller frees. */
+static enum dlg_reason decide(const struct dlg_config *cfg, struct dlg_keyring *own,
+                              struct dlg_diag *diag,
                               const struct dlg_ticket *t, const struct dlg_request *req,
                               struct dlg_verdict *out)
 {
@@ -367,13 +292,10 @@ static enum dlg_reason decide(const struct dlg_config *cfg, const struct dlg_key
     if (!typ_ok(iss, t->typ))
         return deny(out, DLG_WRONG_TYPE, "typ %s%s%s does not match issuer \"%s\"",
                     t->typ ? "\"" : "", t->typ ? t->typ : "(none)", t->typ ? "\"" : "", iss->id);
-    if (own) {
-        if (dlg_keyring_load_for(cfg, iss->id, t->kid, own, diag) < 0)
-            return deny(out, DLG_CONFIG_ERROR, "the key file of issuer \"%s\" is unusable",
-                        iss->id);
-        kr = own;
-    }
-    lk = dlg_keyring_find(kr, iss->id, t->kid);
+    if (dlg_keyring_load_for(cfg, iss->id, t->kid, own, diag) < 0)
+        return deny(out, DLG_CONFIG_ERROR, "the key file of issuer \"%s\" is unusable",
+                    iss->id);
+    lk = dlg_keyring_find(own, iss->id, t->kid);
     if (!lk)
         return deny(out, DLG_UNKNOWN_KEY, t->kid ? "issuer \"%s\" has no key \"%s\""
                                                  : "issuer \"%s\" has several keys: kid required%s",
@@ -467,24 +389,6 @@ static enum dlg_reason parse(const char *ticket, size_t ticket_len, struct dlg_t
                                                          : "ticket is not well-formed");
 }
 
-enum dlg_reason dlg_decide(const struct dlg_config *cfg, const struct dlg_keyring *kr,
-                           const char *ticket, size_t ticket_len,
-                           const struct dlg_request *req, struct dlg_verdict *out)
-{
-    struct dlg_ticket t;
-    enum dlg_reason r;
-
-    memset(out, 0, sizeof(*out));
-    if (!cfg || !kr || !req)
-        return deny(out, DLG_CONFIG_ERROR, "no usable delegation config");
-    r = parse(ticket, ticket_len, &t, out);
-    if (r != DLG_ADMIT)
-        return r;
-    r = decide(cfg, kr, NULL, NULL, &t, req, out);
-    dlg_ticket_free(&t);
-    return r;
-}
-
 enum dlg_reason dlg_decide_lazy(const struct dlg_config *cfg, const char *ticket,
                                 size_t ticket_len, const struct dlg_request *req,
                                 struct dlg_verdict *out, struct dlg_diag *diag)
@@ -501,7 +405,7 @@ enum dlg_reason dlg_decide_lazy(const struct dlg_config *cfg, const char *ticket
     r = parse(ticket, ticket_len, &t, out);
     if (r != DLG_ADMIT)
         return r;
-    r = decide(cfg, NULL, &own, diag, &t, req, out);
+    r = decide(cfg, &own, diag, &t, req, out);
     dlg_ticket_free(&t);
     dlg_keyring_free(&own);
     return r;

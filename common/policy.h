@@ -38,20 +38,17 @@ struct dlg_verdict {
     char *cnf_ssh;              /* the ticket's cnf.ssh (verified), or NULL */
 };
 
-/* Decide.  cfg NULL (unusable config) gives DLG_CONFIG_ERROR. */
-enum dlg_reason dlg_decide(const struct dlg_config *cfg, const struct dlg_keyring *kr,
-                           const char *ticket, size_t ticket_len,
-                           const struct dlg_request *req, struct dlg_verdict *out);
-void dlg_verdict_free(struct dlg_verdict *v);
-
-/* dlg_decide without a preloaded keyring: only the key file that the
- * ticket's iss/kid select is read (dlg_keyring_load_for), after the issuer,
- * alg and typ checks; no other issuer's key file is opened.  The selected
- * key file unusable gives DLG_CONFIG_ERROR with its diagnostic in diag
- * (may be NULL).  Same checks, order and reasons as dlg_decide otherwise. */
+/* Decide (the one entry point: PAM, delegatectl verify, the tests).  cfg
+ * NULL (unusable config) gives DLG_CONFIG_ERROR.  Every key file is
+ * trust-checked first (one unsafe key file makes the config unusable);
+ * only the key file that the ticket's iss/kid select is read
+ * (dlg_keyring_load_for), after the issuer, alg and typ checks; no other
+ * issuer's key file is opened.  The selected key file unusable gives
+ * DLG_CONFIG_ERROR with its diagnostic in diag (may be NULL). */
 enum dlg_reason dlg_decide_lazy(const struct dlg_config *cfg, const char *ticket,
                                 size_t ticket_len, const struct dlg_request *req,
                                 struct dlg_verdict *out, struct dlg_diag *diag);
+void dlg_verdict_free(struct dlg_verdict *v);
 
 /* Re-check a previously admitted verdict against the config as it is now
  * (account phase): expiry (with skew), revocations, the actor still

@@ -16,6 +16,7 @@
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 
+#include "alg.h"
 #include "sign.h"
 #include "ticket.h"
 
@@ -64,13 +65,11 @@ EVP_PKEY *dlg_keygen(const char *type, char *err, size_t errlen)
 
 const char *dlg_key_default_alg(EVP_PKEY *key)
 {
-    if (EVP_PKEY_is_a(key, "ED25519"))
-        return "EdDSA";
-    if (EVP_PKEY_is_a(key, "EC"))
-        return "ES256";
-    if (EVP_PKEY_is_a(key, "RSA"))
-        return "RS256";
-    return NULL;
+    const char *why = NULL;
+    int type = dlg_alg_key_type(key, &why);
+    const struct dlg_alg *a = type < 0 ? NULL : dlg_alg_for_key((enum dlg_keytype)type);
+
+    return a ? a->name : NULL;
 }
 
 static int write_pem(const char *path, EVP_PKEY *key, bool private, char *err, size_t errlen)
@@ -210,33 +209,10 @@ static void free_wiped_str(char *s)
         free_wiped(s, strlen(s));
 }
 
-/* DER ECDSA-Sig-Value -> the JWS form: r and s as 32-byte big endian. */
-static int der_to_raw(const unsigned char *der, size_t derlen, unsigned char raw[64])
-{
-    const unsigned char *p = der;
-    ECDSA_SIG *es = d2i_ECDSA_SIG(NULL, &p, (long)derlen);
-    const BIGNUM *r, *s;
-    int ok;
-
-    if (!es)
-        return -1;
-    ECDSA_SIG_get0(es, &r, &s);
-    ok = BN_bn2binpad(r, raw, 32) == 32 && BN_bn2binpad(s, raw + 32, 32) == 32;
-    ECDSA_SIG_free(es);
-    return ok ? 0 : -1;
-}
-
 int dlg_sign_data(EVP_PKEY *priv, const char *alg, const unsigned char *data, size_t len,
                   unsigned char **sig, size_t *siglen, char *err, size_t errlen)
 {
-    EVP_MD_CTX *ctx = NULL;
-    EVP_PKEY_CTX *pctx = NULL;
-    const EVP_MD *md = EVP_sha256();
-    unsigned char *buf = NULL;
-    size_t blen = 0;
-    bool ecdsa = false, pss = false;
-    const char *need;
-    int rc = -1;
+    const struct dlg_alg *a = dlg_alg_find(alg);
 
     *sig = NULL;
     *siglen = 0;
@@ -244,60 +220,11 @@ int dlg_sign_data(EVP_PKEY *priv, const char *alg, const unsigned char *data, si
         snprintf(err, errlen, "no key or algorithm");
         return -1;
     }
-    if (strcmp(alg, "EdDSA") == 0 || strcmp(alg, "Ed25519") == 0) {
-        md = NULL;
-        need = "ED25519";
-    } else if (strcmp(alg, "ES256") == 0) {
-        ecdsa = true;
-        need = "EC";
-    } else if (strcmp(alg, "RS256") == 0) {
-        need = "RSA";
-    } else if (strcmp(alg, "PS256") == 0) {
-        pss = true;
-        need = "RSA";
-    } else {
+    if (!a) {
         snprintf(err, errlen, "unsupported algorithm \"%s\"", alg);
         return -1;
     }
-    if (!EVP_PKEY_is_a(priv, need)) {
-        snprintf(err, errlen, "algorithm %s does not fit the key type", alg);
-        return -1;
-    }
-    ctx = EVP_MD_CTX_new();
-    if (!ctx || EVP_DigestSignInit(ctx, &pctx, md, NULL, priv) != 1) {
-        ssl_err(err, errlen, "sign init failed");
-        goto out;
-    }
-    if (pss && (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1 ||
-                EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, 32) != 1 ||
-                EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, EVP_sha256()) != 1)) {
-        ssl_err(err, errlen, "PSS setup failed");
-        goto out;
-    }
-    if (EVP_DigestSign(ctx, NULL, &blen, data, len) != 1 || !(buf = malloc(blen ? blen : 1)) ||
-        EVP_DigestSign(ctx, buf, &blen, data, len) != 1) {
-        ssl_err(err, errlen, "signing failed");
-        goto out;
-    }
-    if (ecdsa) {
-        unsigned char *raw = malloc(64);
-        if (!raw || der_to_raw(buf, blen, raw) != 0) {
-            free_wiped(raw, 64);
-            snprintf(err, errlen, "bad ECDSA signature encoding (not a P-256 key?)");
-            goto out;
-        }
-        free_wiped(buf, blen);
-        buf = raw;
-        blen = 64;
-    }
-    *sig = buf;
-    *siglen = blen;
-    buf = NULL;
-    rc = 0;
-out:
-    free_wiped(buf, blen);
-    EVP_MD_CTX_free(ctx);
-    return rc;
+    return dlg_alg_sign(a, priv, data, len, sig, siglen, err, errlen);
 }
 
 char *dlg_sign_compact(EVP_PKEY *priv, const char *alg, const char *header_json,

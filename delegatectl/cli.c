@@ -155,10 +155,12 @@ int ctl_read_ticket(const struct ctl_verb *v, char *arg, char **out, size_t *len
 
         /* typed by hand: prompt, do not echo the secret, stop at the newline */
         if (tty) {
-            fprintf(stderr, "Ticket: ");
+            /* the prompt only once echo is off: what is typed after it is
+             * neither echoed nor flushed */
             quiet = old;
             quiet.c_lflag &= ~(tcflag_t)ECHO;
             tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+            fprintf(stderr, "Ticket: ");
         }
         while (n < cap) {
             r = read(STDIN_FILENO, buf + n, cap - n);

@@ -1,5 +1,5 @@
 /* pam_delegate: admit a delegated actor only with a valid delegation ticket
- * (DESIGN.md §4).  The entry points are thin: the decision is dlg_decide /
+ * (DESIGN.md §4).  The entry points are thin: the decision is dlg_decide_lazy /
  * dlg_recheck / dlg_check_runas of the shared core. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -58,5 +58,5 @@ total=${#reason_hit[@]} covered=0
 for r in "${!reason_hit[@]}"; do
     if [ "${reason_hit[$r]}" = 1 ]; then covered=$((covered + 1)); else echo "denial reason never given: $r"; fi
 done
-echo "denial reasons given by dlg_decide in the tests: $covered/$total (out-of-memory-only lines not run: $oom_missed)"
+echo "denial reasons given by dlg_decide_lazy in the tests: $covered/$total (out-of-memory-only lines not run: $oom_missed)"
 echo "per-file details: lcov --list $info; HTML: $CB/coverage/index.html"

@@ -2,7 +2,9 @@
 # Runs the test tiers and prints TAP lines of every test, then "N passed, M failed".
 # Each test program speaks TAP ("ok N - name" / "not ok N - name"); cmocka
 # binaries do so with CMOCKA_MESSAGE_OUTPUT=TAP.  A program that exits
-# non-zero without a "not ok" line, or that runs no test, counts as one failure.
+# non-zero without a "not ok" line, or that runs no test, counts as one failure;
+# so does a tier that runs no test program (an unknown or misspelt tier name).
+# After each tier: "# tier NAME: P passed, F failed" (.ci/run checks these).
 set -u
 cd "$(dirname "$0")/.."
 B=${B:-build}
@@ -10,6 +12,7 @@ TIERS=${TIERS:-"unit nss pam cli e2e"}
 export B CMOCKA_MESSAGE_OUTPUT=TAP
 LOGDIR=$B/test-logs
 mkdir -p "$LOGDIR"
+KNOWN_TIERS="unit nss pam cli adversarial e2e pkg valgrind asan tsan lint fuzz"
 passed=0 failed=0
 failures=()
 
@@ -28,6 +31,14 @@ run_one() {   # tier, name, command...
 }
 
 for tier in $TIERS; do
+    tier_p0=$passed tier_f0=$failed
+    case " $KNOWN_TIERS " in
+    *" $tier "*) ;;
+    *)  echo "not ok - unknown tier '$tier' (tiers: $KNOWN_TIERS)"
+        failed=$((failed + 1))
+        echo "# tier $tier: 0 passed, 1 failed"
+        continue ;;
+    esac
     case $tier in
     unit|nss|pam|adversarial)
         for src in tests/$tier/test_*.c; do
@@ -49,6 +60,11 @@ for tier in $TIERS; do
             run_one "$tier" "$(basename "$sh" .sh)" bash "$sh"
         done ;;
     esac
+    if [ "$passed" -eq "$tier_p0" ] && [ "$failed" -eq "$tier_f0" ]; then
+        echo "not ok - tier $tier ran no test"
+        failed=$((failed + 1))
+    fi
+    echo "# tier $tier: $((passed - tier_p0)) passed, $((failed - tier_f0)) failed"
 done
 
 for log in "${failures[@]}"; do

@@ -87,7 +87,9 @@ static char *adv_ok_ticket(const struct adv_keys *k, int64_t now)
 
 /* A raw framing template: @OK@ (whole reference ticket), @OKH@ / @OKP@ (its
  * header and payload parts), @BIGn@ (the reference ticket padded to n bytes
- * inside its signature part), @NESTED@ (claims nested 10000 arrays deep). */
+ * inside its signature part), @NESTEDn@ (the reference claims with one more
+ * member, "x", n arrays deep; with the reference header and signature, so
+ * it is small enough to reach the JSON parser). */
 static char *adv_expand_raw(const struct adv_keys *k, const char *tmpl, int64_t now, size_t *len)
 {
     struct adv_buf b = {0};
@@ -113,21 +115,25 @@ static char *adv_expand_raw(const struct adv_keys *k, const char *tmpl, int64_t 
             while (b.n < want)
                 adv_put(&b, "A", 1);
             p = end + 1;
-        } else if (strncmp(p, "@NESTED@", 8) == 0) {
+        } else if (strncmp(p, "@NESTED", 7) == 0) {
             struct adv_buf n = {0};
-            char *enc;
-            int i;
-            for (i = 0; i < 10000; i++)
+            char *claims = adv_expand_time(C_OK, now), *enc, *end;
+            long depth = strtol(p + 7, &end, 10), i;
+            adv_put(&n, "{\"x\":", 5);
+            for (i = 0; i < depth; i++)
                 adv_put(&n, "[", 1);
-            for (i = 0; i < 10000; i++)
+            for (i = 0; i < depth; i++)
                 adv_put(&n, "]", 1);
+            adv_put(&n, ",", 1);
+            adv_put(&n, claims + 1, strlen(claims + 1));
             adv_put(&b, ok, (size_t)(dot1 - ok) + 1);
             enc = tl_b64(n.p);
             adv_put(&b, enc, strlen(enc));
             adv_put(&b, dot2, strlen(dot2));
             free(enc);
             free(n.p);
-            p += 8;
+            free(claims);
+            p = end + 1;
         } else {
             adv_put(&b, p, 1);
             p++;

@@ -29,7 +29,15 @@ run_ctl inspect "$t2"
 check "the expired or not is not judged, only shown" bash -c "! grep -qi 'admit' '$T/out'"
 
 if command -v script >/dev/null; then
-    (sleep 0.5; printf '%s\n' "$t") | script -qec "$DELEGATECTL inspect" /dev/null >"$T/tty.out" 2>&1
+    # type the ticket only once the prompt is shown (echo is off by then),
+    # however long that takes
+    mkfifo "$T/tty.in"
+    script -qec "$DELEGATECTL inspect" /dev/null <"$T/tty.in" >"$T/tty.out" 2>&1 & sp=$!
+    exec 7>"$T/tty.in"
+    for _ in $(seq 1 600); do grep -q 'Ticket: ' "$T/tty.out" && break; sleep 0.1; done
+    printf '%s\n' "$t" >&7
+    exec 7>&-
+    wait "$sp"
     check "on a terminal: prompts for the ticket" grep -q '^Ticket: ' "$T/tty.out"
     check "on a terminal: reads one line and decodes it" grep -q '"jti": "inspect-me"' "$T/tty.out"
     check "on a terminal: the ticket is not echoed" bash -c "! grep -qF -- '${t:0:40}' '$T/tty.out'"

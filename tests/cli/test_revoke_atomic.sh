@@ -46,31 +46,53 @@ reader() {
         fi
         last=$cnt
         loads=$((loads + 1))
+        echo "$loads" >"$T/reader.loads.new" && mv -f "$T/reader.loads.new" "$T/reader.loads"
     done
-    echo "$loads" >"$T/reader.loads"
 }
 reader & rpid=$!
 # shellcheck disable=SC2034  # read by cleanup() in lib.sh
 CLEANUP_PIDS=$rpid
 
+# Where the kills land must not depend on the machine's speed: the delay
+# before each SIGKILL is drawn from [0, 2*scale], and scale follows the
+# writers' real duration on this machine right now (a stochastic
+# approximation of its median): longer after a writer was killed, shorter
+# after one completed.  So on a fast or a loaded machine alike about half
+# the writers die mid-way and half complete.  It starts from the measured
+# duration of uninterrupted revokes.
+usec() { local s; s=$(date +%s%N); echo $((s / 1000)); }
+scale=0
+for i in 1 2 3; do
+    t0=$(usec)
+    "$DELEGATECTL" revoke --config "$CONF" --ticket "calibrate-$i" >/dev/null || { not_ok "calibration revoke"; finish; }
+    scale=$((scale + $(usec) - t0))
+done
+scale=$((scale / 3 + 1))
+echo "# an uninterrupted revoke takes ~$scale us here"
 completed=()
 killed=0
-for i in $(seq 1 "$ITER"); do
+i=0
+# at least ITER writers, and on until the reader has loaded the config 20
+# times (however slow it is), with a cap
+while [ "$i" -lt "$ITER" ] || { [ "$(cat "$T/reader.loads" 2>/dev/null || echo 0)" -lt 20 ] && [ "$i" -lt $((ITER * 20)) ]; }; do
+    i=$((i + 1))
+    d=$(( (RANDOM * 32768 + RANDOM) % (2 * scale + 1) ))
     "$DELEGATECTL" revoke --config "$CONF" --ticket "atomic-$i" >/dev/null 2>"$T/w.err" &
     w=$!
-    sleep "0.$(printf '%03d' $((RANDOM % 12)))"
+    sleep "$((d / 1000000)).$(printf '%06d' $((d % 1000000)))"
     kill -9 "$w" 2>/dev/null
     wait "$w" 2>/dev/null
     case $? in
-    0) completed+=("$i") ;;
-    137) killed=$((killed + 1)) ;;
+    0) completed+=("$i"); scale=$((scale * 4 / 5 + 1)) ;;
+    137) killed=$((killed + 1)); scale=$((scale * 5 / 4 + 1)) ;;
     *) echo "# writer $i failed: $(cat "$T/w.err")" ;;
     esac
 done
+ITER=$i
 touch "$T/stop"
 wait "$rpid"
 
-echo "# $ITER writers: ${#completed[@]} completed, $killed killed; reader loads: $(cat "$T/reader.loads" 2>/dev/null), retries: $(cat "$T/reader.retries" 2>/dev/null | wc -l)"
+echo "# $ITER writers: ${#completed[@]} completed, $killed killed (final scale $scale us); reader loads: $(cat "$T/reader.loads" 2>/dev/null), retries: $(cat "$T/reader.retries" 2>/dev/null | wc -l)"
 check "writers were killed at some points ($killed) and completed at others (${#completed[@]})" \
     test "$killed" -gt 0 -a "${#completed[@]}" -gt 0
 if [ -s "$T/reader.fail" ]; then
@@ -79,7 +101,7 @@ if [ -s "$T/reader.fail" ]; then
 else
     ok "the reader always saw a complete, valid revoked.conf"
 fi
-check "the reader loaded the config many times" test "$(cat "$T/reader.loads")" -gt 20
+check "the reader loaded the config many times during the writes" test "$(cat "$T/reader.loads")" -ge 20
 missing=0
 for i in "${completed[@]}"; do
     grep -q "\"atomic-$i\"" "$REVOKED" || missing=$((missing + 1))

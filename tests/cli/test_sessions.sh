@@ -72,12 +72,26 @@ run_ctl sessions extra
 expect_out 2 "unexpected argument 'extra'" "sessions with an argument: usage error"
 
 # ---- revoke --terminate -------------------------------------------------
-sleep 300 & victim=$!
-sleep 300 & bystander=$!
+# The sessions are sleeps with SIGHUP at its default action whatever this
+# script inherited (a runner under nohup ignores it, and an ignored signal
+# stays ignored across fork and exec); the stubborn one ignores it on
+# purpose.  exec_done waits (however long it takes) until each pid has
+# exec'd sleep, so that each disposition is in place.
+exec_done() {
+    local p _
+    for p; do
+        for _ in $(seq 1 600); do
+            [ "$(cat "/proc/$p/comm" 2>/dev/null)" = sleep ] && break
+            sleep 0.1
+        done
+    done
+}
+env --default-signal=HUP sleep 300 & victim=$!
+env --default-signal=HUP sleep 300 & bystander=$!
 bash -c 'trap "" HUP; exec sleep 300' & stubborn=$!
-sleep 300 & reused=$!
+env --default-signal=HUP sleep 300 & reused=$!
 CLEANUP_PIDS="$victim $bystander $stubborn $reused"
-sleep 0.2
+exec_done "$victim" "$bystander" "$stubborn" "$reused"
 n=$(now)
 record sshd "$victim" kill-me ci-deploy alice "$n"
 record sshd "$bystander" keep-me ci-deploy alice "$n" other-iss other-kid
@@ -111,12 +125,12 @@ wait "$stubborn"; st=$?
 check "it died of SIGKILL (wait status $st)" test "$st" -eq $((128 + 9))
 check "the grace period (5 s) was waited" python3 -c "import sys; sys.exit(0 if $end - $start >= 4.9 else 1)"
 
-sleep 300 & p1=$!
-sleep 300 & p2=$!
-sleep 300 & p3=$!
-sleep 300 & p4=$!
+env --default-signal=HUP sleep 300 & p1=$!
+env --default-signal=HUP sleep 300 & p2=$!
+env --default-signal=HUP sleep 300 & p3=$!
+env --default-signal=HUP sleep 300 & p4=$!
 CLEANUP_PIDS="$CLEANUP_PIDS $p1 $p2 $p3 $p4"
-sleep 0.2
+exec_done "$p1" "$p2" "$p3" "$p4"
 n=$(now)
 record sshd "$p1" j-p1 ci-deploy release "$n"
 record sshd "$p2" j-p2 ci-deploy alice "$n" ec e1
@@ -137,10 +151,10 @@ check "the process holding a reused pid survived them" kill -0 "$reused"
 # both would match the issued-before cutoff below
 rm -f "$S/sshd-$bystander.json" "$S/sshd-$reused.json"
 
-sleep 300 & p5=$!
-sleep 300 & p6=$!
+env --default-signal=HUP sleep 300 & p5=$!
+env --default-signal=HUP sleep 300 & p6=$!
 CLEANUP_PIDS="$CLEANUP_PIDS $p5 $p6"
-sleep 0.2
+exec_done "$p5" "$p6"
 n=$(now)
 record sshd "$p5" j-p5 ci-deploy alice $(( n - 1 ))
 record sshd "$p6" j-p6 ci-deploy alice $(( n + 100 ))

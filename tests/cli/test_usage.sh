@@ -89,7 +89,7 @@ if command -v ssh-agent >/dev/null && command -v ssh-add >/dev/null; then
     ssh-agent -D -a "$T/agent.sock" >/dev/null 2>&1 & agent=$!
     CLEANUP_PIDS="$CLEANUP_PIDS $agent"
     export SSH_AUTH_SOCK=$T/agent.sock
-    for _ in 1 2 3 4 5 6 7 8 9 10; do [ -S "$SSH_AUTH_SOCK" ] && break; sleep 0.1; done
+    for _ in $(seq 1 600); do [ -S "$SSH_AUTH_SOCK" ] && break; sleep 0.1; done
     SSH_ASKPASS=$T/delegatectl-askpass SSH_ASKPASS_REQUIRE=force DELEGATE_TICKET=$pass \
         ssh-add "$T/sshkey" </dev/null >"$T/out" 2>&1; RC=$?
     expect_out 0 "Identity added" "ssh's askpass mechanism gets \$DELEGATE_TICKET through delegatectl-askpass"

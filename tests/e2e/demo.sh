@@ -208,16 +208,16 @@ T3=$(issue --actor ci-deploy --for alice --host "$HOSTNAME_DLG" --service "$SSHD
 show "ssh ci-deploy@127.0.0.1 'sleep 30' &    # with a fresh ticket demo-deploy-2"
 ssh_kbd "$T3" ci-deploy 'echo STARTED; sleep 30; echo FINISHED' >"$NS/long.out" &
 client=$!
-wait_for 10 grep -qx STARTED "$NS/long.out"
+wait_for 60 grep -qx STARTED "$NS/long.out"
 listed() { "$CTL" sessions 2>/dev/null | grep -q demo-deploy-2; }
-wait_for 3 listed
+wait_for 60 listed
 show "delegatectl sessions"
 "$CTL" sessions 2>&1 | indent
 check "the running session is listed" listed
 show "delegatectl revoke --ticket demo-deploy-2 --terminate"
 "$CTL" revoke --ticket demo-deploy-2 --terminate --config "$CONF" 2>&1 | indent
 gone() { ! kill -0 "$client" 2>/dev/null; }
-check "the session was ended at once" wait_for 10 gone
+check "the session was ended at once" wait_for 60 gone
 wait "$client" 2>/dev/null
 show "delegatectl sessions"
 "$CTL" sessions 2>&1 | indent

@@ -15,7 +15,10 @@ e2e_after_host() {   # runs on the host, after the namespace is gone
     check "host: ci-deploy does not resolve" bash -c '! getent passwd ci-deploy >/dev/null'
     check "host: the test's sshd (pid ${E2E_SSHD_PID:-?}) is gone" \
         bash -c '[ -n "$1" ] && ! kill -0 "$1" 2>/dev/null' _ "${E2E_SSHD_PID:-}"
-    check "host: the test's temp dir is gone" test ! -e "$E2E_TMP"
+    # the overlays and tmpfs mounts (sources dlg-e2e*) stayed in the private
+    # namespace: none propagated to the host and outlived it
+    check "host: no dlg-e2e mount in the host's mount table" \
+        bash -c '! grep -qE " - [a-z0-9]+ dlg-e2e" /proc/self/mountinfo'
 }
 
 e2e_enter "$@"
@@ -42,3 +45,9 @@ is "$(sudo_as support-bot "$Ts" -u alice id -un)" alice "workload: sudo as alice
 check "workload: revoked.conf rewritten" grep -q e2e-host-2 "$REVOKED"
 check "workload: audit file written" test -s "$AUDIT"
 check "workload: /run/delegate written" test -d /run/delegate
+# the host's mount table, read from in here through the outer shell (which
+# stayed in the host's namespace), while all of this namespace's mounts exist
+check "inside: this namespace has its dlg-e2e mounts" \
+    grep -qE " - [a-z0-9]+ dlg-e2e" /proc/self/mountinfo
+check "inside: the host's mount table (pid $E2E_OUTER_PID) has none of them" \
+    bash -c '! grep -qE " - [a-z0-9]+ dlg-e2e" "/proc/$1/mountinfo"' _ "$E2E_OUTER_PID"

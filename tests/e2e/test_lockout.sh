@@ -27,7 +27,7 @@ all_paths() {
     fi
     out=$(sudo_as carol "$CAROL_PASSWORD" -u alice id -un)
     is "$out" alice "$state: carol (local, password) runs sudo -S -u alice"
-    out=$(timeout 20 sudo -u alice id -un </dev/null 2>>"$NS/sudo.err")
+    out=$(timeout 120 sudo -u alice id -un </dev/null 2>>"$NS/sudo.err")
     is "$out" alice "$state: root runs sudo -u alice"
     out=$(ssh_kbd "$T_SSH" ci-deploy 'echo ADMITTED')
     rc=$?

@@ -73,7 +73,7 @@ diag "common-account as pam-auth-update wrote it:" "$(grep -v '^#' /etc/pam.d/co
 # pt SERVICE USER OPS...: pamtester with an empty line on stdin (no ticket)
 pt() {
     local svc=$1 user=$2; shift 2
-    printf '\n' | timeout 30 pamtester "$svc" "$user" "$@" >>"$NS/pamtester.out" 2>&1
+    printf '\n' | timeout 120 pamtester "$svc" "$user" "$@" >>"$NS/pamtester.out" 2>&1
 }
 
 # ---- an actor without a ticket gets nothing, on every route ----------------
@@ -102,7 +102,7 @@ for svc in $ROUTES_SERVICES; do
     check "$svc: carol's (ordinary local user) account phase passes" test $? -eq 0
 done
 for svc in login sudo sudo-i; do
-    printf '%s\n' "$CAROL_PASSWORD" | timeout 30 pamtester "$svc" carol authenticate acct_mgmt \
+    printf '%s\n' "$CAROL_PASSWORD" | timeout 120 pamtester "$svc" carol authenticate acct_mgmt \
         >>"$NS/pamtester.out" 2>&1
     check "$svc: carol authenticates with her password as before" test $? -eq 0
 done
@@ -117,7 +117,7 @@ out=$(printf '%s\n' "$T_SUDO" | "$CTL" verify --user support-bot --service su-l 
 check "delegatectl verify --service su-l denies it (service_not_allowed)" \
     grep -qx 'deny: service_not_allowed' <<<"$out"
 audit_mark
-printf '%s\n' "$T_SUDO" | timeout 30 pamtester sudo-i support-bot authenticate acct_mgmt \
+printf '%s\n' "$T_SUDO" | timeout 120 pamtester sudo-i support-bot authenticate acct_mgmt \
     >>"$NS/pamtester.out" 2>&1
 check "pamtester sudo-i: support-bot with a ticket for sudo admitted (auth, account)" test $? -eq 0
 check "audit: admit via sudo-i" audit_has event=admit service=sudo-i actor=support-bot
@@ -126,7 +126,7 @@ check "audit: admit via sudo-i" audit_has event=admit service=sudo-i actor=suppo
 printf 'support-bot ALL=(alice) NOPASSWD: ALL\n' >/etc/sudoers.d/e2e-nopasswd
 chmod 0440 /etc/sudoers.d/e2e-nopasswd
 audit_mark
-out=$(timeout 30 runuser -u support-bot -- sudo -n -i -u alice id -un </dev/null 2>"$NS/sudo-i.err")
+out=$(timeout 120 runuser -u support-bot -- sudo -n -i -u alice id -un </dev/null 2>"$NS/sudo-i.err")
 rc=$?
 check "sudo -i -u alice, NOPASSWD rule, no ticket: refused" \
     bash -c '[ "$1" -ne 0 ] && [ -z "$2" ]' _ "$rc" "$out"
@@ -137,7 +137,7 @@ check "sudo -i without a ticket: audit deny no_ticket (service sudo-i)" \
 rm -f /etc/sudoers.d/e2e-nopasswd
 
 audit_mark
-out=$(printf '%s\n' "$T_SUDO" | timeout 30 runuser -u support-bot -- sudo -S -i -u alice id -un \
+out=$(printf '%s\n' "$T_SUDO" | timeout 120 runuser -u support-bot -- sudo -S -i -u alice id -un \
           2>>"$NS/sudo-i.err")
 rc=$?
 is "$rc:$out" "0:alice" "sudo -S -i -u alice with a ticket for sudo: a login shell as alice"
@@ -146,7 +146,7 @@ check "sudo -i with a ticket: audit admit (service sudo-i)" \
 check "sudo -i with a ticket: audit session_open as alice (service sudo-i)" \
     audit_has event=session_open service=sudo-i user=alice jti=e2e-routes-sudo
 audit_mark
-out=$(printf '\n' | timeout 30 runuser -u support-bot -- sudo -S -i -u alice id -un \
+out=$(printf '\n' | timeout 120 runuser -u support-bot -- sudo -S -i -u alice id -un \
           2>>"$NS/sudo-i.err")
 rc=$?
 check "sudo -S -i -u alice with an empty ticket: refused" \
@@ -156,12 +156,12 @@ check "sudo -i with an empty ticket: audit deny no_ticket" \
 
 # ---- real su -l into the actor ---------------------------------------------------
 audit_mark
-out=$(timeout 30 su -l ci-deploy -s /bin/sh -c 'echo INSIDE' </dev/null 2>>"$NS/su.err")
+out=$(timeout 120 su -l ci-deploy -s /bin/sh -c 'echo INSIDE' </dev/null 2>>"$NS/su.err")
 check "su -l ci-deploy (pam_rootok passes auth): refused in account, nothing runs" \
     bash -c '[ -z "$1" ]' _ "$out"
 check "su -l: audit deny no_ticket (service su-l)" \
     audit_has event=deny service=su-l user=ci-deploy reason=no_ticket
-out=$(timeout 30 su -l carol -s /bin/sh -c 'echo INSIDE' </dev/null 2>>"$NS/su.err")
+out=$(timeout 120 su -l carol -s /bin/sh -c 'echo INSIDE' </dev/null 2>>"$NS/su.err")
 is "$out" INSIDE "control: su -l carol runs as before"
 
 secrets_ok() { secret_absent "$T_SUDO" "$AUDIT" "$NS/sudo-i.err" "$NS/pamtester.out"; }

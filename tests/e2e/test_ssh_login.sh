@@ -43,11 +43,11 @@ check "audit: admit for ci-deploy/alice via $SSHD_SVC from 127.0.0.1" \
               service="$SSHD_SVC" rhost=127.0.0.1
 check "audit: session_open" audit_has event=session_open actor=ci-deploy jti=e2e-ssh-kbd
 check "audit: session_close after logout" \
-    wait_for 5 audit_has event=session_close actor=ci-deploy jti=e2e-ssh-kbd
+    wait_for 60 audit_has event=session_close actor=ci-deploy jti=e2e-ssh-kbd
 check "audit: no deny for this login" audit_lacks event=deny
 
 out=$(SSH_ASKPASS=$NS/bin/askpass SSH_ASKPASS_REQUIRE=force DELEGATE_TICKET=$T \
-      timeout 20 setsid -w ssh "${E2E_SSH_OPTS[@]}" -n -o PreferredAuthentications=keyboard-interactive \
+      timeout 120 setsid -w ssh "${E2E_SSH_OPTS[@]}" -n -o PreferredAuthentications=keyboard-interactive \
       -o SetEnv="DELEGATE_PRINCIPAL=mallory DELEGATE_ACTOR=evil" -p "$PORT" ci-deploy@127.0.0.1 \
       'env | grep "^DELEGATE_" | sort' 2>>"$NS/ssh-client.err")
 check "client-sent DELEGATE_* (SetEnv, AcceptEnv) cannot override the module's" \
@@ -97,7 +97,7 @@ T3=$(issue --actor ci-deploy --for alice --host "$HOSTNAME_DLG" --service "$SSHD
            --ttl 10m --jti e2e-ssh-keyticket)
 ssh_key_kbd() {   # TICKET: key first, then the ticket by keyboard-interactive
     SSH_ASKPASS=$NS/bin/askpass SSH_ASKPASS_REQUIRE=force DELEGATE_TICKET=$1 \
-        timeout 20 setsid -w ssh "${E2E_SSH_OPTS[@]}" -n -o BatchMode=no -o IdentitiesOnly=yes \
+        timeout 120 setsid -w ssh "${E2E_SSH_OPTS[@]}" -n -o BatchMode=no -o IdentitiesOnly=yes \
         -i "$NS/client/id_ed25519" -o PreferredAuthentications=publickey,keyboard-interactive \
         -p "$PORT" ci-deploy@127.0.0.1 'echo ADMITTED' 2>>"$NS/ssh-client.err"
 }

@@ -78,7 +78,7 @@ printf 'Defaults:support-bot timestamp_timeout=5\n' >/etc/sudoers.d/e2e-cache
 chmod 0440 /etc/sudoers.d/e2e-cache
 T_C=$(sudo_ticket --approver carol --ttl 10m --jti e2e-sudo-cache)
 audit_mark
-out=$(DLG_T=$T_C DLG_M=$NS/scratch/cached-ran timeout 30 runuser -u support-bot -- sh -c '
+out=$(DLG_T=$T_C DLG_M=$NS/scratch/cached-ran timeout 120 runuser -u support-bot -- sh -c '
         printf "%s\n" "$DLG_T" | sudo -S -u alice sh -c "echo FIRST"; echo "first=$?"
         unset DLG_T
         sudo -n -u alice sh -c "touch $DLG_M; echo SECOND"; echo "second=$?"

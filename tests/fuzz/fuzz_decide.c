@@ -117,7 +117,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         req.once_dir = once_dir;
         req.consume_once = true;
     }
-    r = dlg_decide(env->cfg, &env->kr, ticket, strlen(ticket), &req, &v);
+    r = dlg_decide_lazy(env->cfg, ticket, strlen(ticket), &req, &v, NULL);
     if (r == DLG_ADMIT)
         fuzz_check_admit(ticket, strlen(ticket), &req, &v);
     if (r != v.reason)
@@ -125,7 +125,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     dlg_verdict_free(&v);
     if (r == DLG_ADMIT) {
         /* The account phase's re-check of what was just admitted. */
-        r = dlg_decide(env->cfg, &env->kr, ticket, strlen(ticket), &req, &v);
+        r = dlg_decide_lazy(env->cfg, ticket, strlen(ticket), &req, &v, NULL);
         if (r == DLG_ADMIT && req.consume_once) {
             struct dlg_ticket t;
             if (dlg_ticket_parse(ticket, strlen(ticket), &t) == DLG_ADMIT) {

@@ -1,5 +1,5 @@
 /* An independent check of every admission the fuzzers see: an input that
- * dlg_decide admits must, re-read by the parser, satisfy the fixture's
+ * dlg_decide_lazy admits must, re-read by the parser, satisfy the fixture's
  * policy on its face.  A failure here is a wrong PAM_SUCCESS: abort so that
  * libFuzzer records the input. */
 #ifndef DLG_FUZZ_ORACLE_H

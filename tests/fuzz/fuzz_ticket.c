@@ -43,7 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     for (i = 0; i < sizeof(requests) / sizeof(requests[0]); i++) {
         struct dlg_verdict v;
-        enum dlg_reason r = dlg_decide(env->cfg, &env->kr, text, size, &requests[i], &v);
+        enum dlg_reason r = dlg_decide_lazy(env->cfg, text, size, &requests[i], &v, NULL);
 
         if (r == DLG_ADMIT)
             fuzz_check_admit(text, size, &requests[i], &v);

@@ -15,6 +15,16 @@ INC="-Icommon -Inss_delegate -Ipam_delegate -Idelegatectl -Itests/lib -Itests/pa
 DEFS="-D_GNU_SOURCE -DDLG_VERSION=\"lint\" -DDLG_FUZZ_KEYS=\"/x\""
 echo "1..2"
 
+# A missing tool is a failure (tests/deps.sh installs both), never "clean".
+for tool in cppcheck clang-tidy; do
+    command -v "$tool" >/dev/null || missing_tools="${missing_tools:-} $tool"
+done
+if [ -n "${missing_tools:-}" ]; then
+    echo "not ok 1 - lint tools missing:$missing_tools (run tests/deps.sh)"
+    echo "not ok 2 - clang-tidy not run"
+    exit 1
+fi
+
 log=$B/lint-cppcheck.log
 if cppcheck --quiet --std=c11 --enable=warning,portability,performance --inline-suppr \
         --suppressions-list=tests/lint/cppcheck.supp --error-exitcode=1 -j2 \
@@ -28,8 +38,18 @@ fi
 log=$B/lint-clang-tidy.log
 # Product sources only for clang-tidy (tests are cmocka-heavy; cppcheck covers them).
 TIDY_SRCS=$(ls common/*.c pam_delegate/*.c nss_delegate/*.c delegatectl/*.c)
+errlog=$B/lint-clang-tidy.err
 printf '%s\n' $TIDY_SRCS | xargs -P2 -I{} clang-tidy --quiet {} -- -std=c11 $DEFS $INC \
-    >"$log" 2>/dev/null
+    >"$log" 2>"$errlog"
+tidy_rc=$?
+# clang-tidy's stderr may only say how many (filtered) warnings it saw;
+# anything else (a compile error, a crash, a missing header) is a failure.
+tidy_err=$(grep -vE '^[0-9]+ warnings? generated\.$' "$errlog")
+if [ "$tidy_rc" -ne 0 ] || [ -n "$tidy_err" ]; then
+    echo "not ok 2 - clang-tidy failed (exit $tidy_rc, $errlog):"
+    { echo "$tidy_err"; grep -E ': error: ' "$log"; } | sed 's/^/# /' | head -n 40
+    exit 1
+fi
 findings=$(grep -E '^[^ ]+:[0-9]+:[0-9]+: (warning|error): .*\[[a-z0-9.,-]+\]$' "$log" | sort -u |
     while IFS= read -r l; do
         file=${l%%:*}; file=${file#$PWD/}

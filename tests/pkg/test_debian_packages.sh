@@ -77,12 +77,10 @@ inside() {
         test -L /etc/systemd/system/multi-user.target.wants/delegate-watch.service
     check "/etc/delegate is a directory 0755 root:root" \
         sh -c '[ "$(stat -c "%F %a %U:%G" /etc/delegate)" = "directory 755 root:root" ]'
-    if command -v systemd-tmpfiles >/dev/null; then
-        check "postinst made /run/delegate/sessions 0700 (tmpfiles)" \
-            sh -c '[ "$(stat -c "%a %U" /run/delegate/sessions)" = "700 root" ]'
-        check "postinst made /var/lib/delegate/.once 0700 (tmpfiles)" \
-            sh -c '[ "$(stat -c "%a %U" /var/lib/delegate/.once)" = "700 root" ]'
-    fi
+    check "postinst made /run/delegate/sessions 0700 (tmpfiles)" \
+        sh -c '[ "$(stat -c "%a %U" /run/delegate/sessions)" = "700 root" ]'
+    check "postinst made /var/lib/delegate/.once 0700 (tmpfiles)" \
+        sh -c '[ "$(stat -c "%a %U" /var/lib/delegate/.once)" = "700 root" ]'
     check "postinst without a config writes no compiled form" test ! -e /run/delegate/policy.bin
     check "bash completion file parses and registers delegatectl" \
         bash -c '. /usr/share/bash-completion/completions/delegatectl && complete -p delegatectl >/dev/null'
@@ -197,13 +195,11 @@ EOF
         grep -q '"reason":"bad_signature"' /var/log/delegate/audit.jsonl
     check "audit trail never holds the ticket's signature" \
         sh -c '! grep -qF -- "$1" /var/log/delegate/audit.jsonl' sh "$sig"
-    if command -v logrotate >/dev/null; then
-        out=$(logrotate -f -s "$work/logrotate.state" /etc/logrotate.d/delegate 2>&1); rc=$?
-        if [ $rc -eq 0 ] && grep -q '"event":"admit"' /var/log/delegate/audit.jsonl.1 \
-           && [ "$(stat -c '%a %U' /var/log/delegate/audit.jsonl)" = "600 root" ]; then
-            ok "logrotate rotates the audit trail and recreates it 0600"
-        else nok "logrotate rotates the audit trail and recreates it 0600" "$out"; fi
-    fi
+    out=$(logrotate -f -s "$work/logrotate.state" /etc/logrotate.d/delegate 2>&1); rc=$?
+    if [ $rc -eq 0 ] && grep -q '"event":"admit"' /var/log/delegate/audit.jsonl.1 \
+       && [ "$(stat -c '%a %U' /var/log/delegate/audit.jsonl)" = "600 root" ]; then
+        ok "logrotate rotates the audit trail and recreates it 0600"
+    else nok "logrotate rotates the audit trail and recreates it 0600" "$out"; fi
     rm -f /etc/pam.d/dlgtest
 
     # ---- upgrade to a newer version, then reinstall it: nothing doubles -
@@ -270,7 +266,8 @@ fi
 # ---------------------------------------------------------------------------
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 if [ "$(id -u)" -ne 0 ]; then echo "not ok 1 - must run as root"; exit 1; fi
-for tool in dpkg-buildpackage dh dh_installnss lintian pamtester unshare; do
+# a missing tool is a failure, never a silently skipped check
+for tool in dpkg-buildpackage dh dh_installnss lintian pamtester unshare systemd-tmpfiles logrotate; do
     if ! command -v "$tool" >/dev/null; then
         echo "not ok 1 - $tool is missing (make deps installs it)"; exit 1
     fi

@@ -324,7 +324,7 @@ static void test_selected_key_checks(void **state)
     EVP_PKEY_free(rsa1024);
 }
 
-/* dlg_decide_lazy keeps dlg_decide's fail-closed entry checks. */
+/* dlg_decide_lazy fails closed at its entry checks. */
 static void test_lazy_entry_checks(void **state)
 {
     struct dlg_request req = { .user = "ci-deploy", .service = "sshd", .now = 1 };
