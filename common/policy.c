@@ -268,22 +268,13 @@ static enum dlg_reason check_key_binding(const struct dlg_ticket *t, const struc
     return DLG_ADMIT;
 }
 
-/* Loads only the selected key into *own, which the caller frees. */
-static enum dlg_reason decide(const struct dlg_config *cfg, struct dlg_keyring *own,
-                              struct dlg_diag *diag,
-                              const struct dlg_ticket *t, const struct dlg_request *req,
-                              struct dlg_verdict *out)
+/* Steps 2-4: the issuer the ticket names, its alg and typ. */
+static enum dlg_reason check_issuer(const struct dlg_config *cfg, const struct dlg_ticket *t,
+                                    const struct dlg_issuer **issp, struct dlg_verdict *out)
 {
-    const struct dlg_issuer *iss;
-    const struct dlg_loaded_key *lk;
-    const struct dlg_actor *actor;
-    int64_t skew = cfg->clock_skew, now = req->now, limit;
-    enum dlg_reason r;
+    const struct dlg_issuer *iss = dlg_config_issuer(cfg, t->iss);
 
-    if (set_str(&out->iss, t->iss) || set_str(&out->kid, t->kid))
-        return deny(out, DLG_CONFIG_ERROR, "out of memory");
-
-    iss = dlg_config_issuer(cfg, t->iss);
+    *issp = iss;
     if (!iss)
         return deny(out, DLG_UNKNOWN_ISSUER, "issuer \"%s\" is not configured", t->iss);
     if (!alg_allowed(iss, t->alg))
@@ -292,10 +283,22 @@ static enum dlg_reason decide(const struct dlg_config *cfg, struct dlg_keyring *
     if (!typ_ok(iss, t->typ))
         return deny(out, DLG_WRONG_TYPE, "typ %s%s%s does not match issuer \"%s\"",
                     t->typ ? "\"" : "", t->typ ? t->typ : "(none)", t->typ ? "\"" : "", iss->id);
+    return DLG_ADMIT;
+}
+
+/* Steps 5-6: load and select the key by kid; the alg must fit it. */
+static enum dlg_reason select_key(const struct dlg_config *cfg, const struct dlg_issuer *iss,
+                                  const struct dlg_ticket *t, struct dlg_keyring *own,
+                                  struct dlg_diag *diag, const struct dlg_loaded_key **lkp,
+                                  struct dlg_verdict *out)
+{
+    const struct dlg_loaded_key *lk;
+
     if (dlg_keyring_load_for(cfg, iss->id, t->kid, own, diag) < 0)
         return deny(out, DLG_CONFIG_ERROR, "the key file of issuer \"%s\" is unusable",
                     iss->id);
     lk = dlg_keyring_find(own, iss->id, t->kid);
+    *lkp = lk;
     if (!lk)
         return deny(out, DLG_UNKNOWN_KEY, t->kid ? "issuer \"%s\" has no key \"%s\""
                                                  : "issuer \"%s\" has several keys: kid required%s",
@@ -305,13 +308,28 @@ static enum dlg_reason decide(const struct dlg_config *cfg, struct dlg_keyring *
     if (!alg_fits_key(t->alg, lk->type))
         return deny(out, DLG_UNSUPPORTED_ALG, "alg %s does not fit the type of key \"%s\"", t->alg,
                     lk->key->kid ? lk->key->kid : "");
+    return DLG_ADMIT;
+}
+
+/* Step 7; only then are the claims copied into the verdict. */
+static enum dlg_reason check_signature(const struct dlg_loaded_key *lk,
+                                       const struct dlg_ticket *t, struct dlg_verdict *out)
+{
     if (!signature_ok(lk, t))
         return deny(out, DLG_BAD_SIGNATURE, "signature does not verify with key \"%s\"",
                     lk->key->kid ? lk->key->kid : "");
     if (fill_verified(out, t) != 0)
         return deny(out, DLG_CONFIG_ERROR, "out of memory");
+    return DLG_ADMIT;
+}
 
-    actor = dlg_config_actor(cfg, t->actor);
+/* Step 8: iat, nbf, exp and the lifetime (actor may be NULL). */
+static enum dlg_reason check_times(const struct dlg_config *cfg, const struct dlg_actor *actor,
+                                   const struct dlg_ticket *t, int64_t now,
+                                   struct dlg_verdict *out)
+{
+    int64_t skew = cfg->clock_skew, limit;
+
     /* Saturating arithmetic: a clock or claim at the int64 extremes never
      * wraps into an admit. */
     if (t->iat > dlg_time_add(now, skew))
@@ -326,10 +344,24 @@ static enum dlg_reason decide(const struct dlg_config *cfg, struct dlg_keyring *
     if (dlg_time_sub(t->exp, t->iat) > limit)
         return deny(out, DLG_LIFETIME_TOO_LONG, "lifetime %lld s exceeds the maximum %lld s",
                     (long long)dlg_time_sub(t->exp, t->iat), (long long)limit);
+    return DLG_ADMIT;
+}
 
+/* Step 9. */
+static enum dlg_reason check_audience(const struct dlg_config *cfg, const struct dlg_ticket *t,
+                                      struct dlg_verdict *out)
+{
     if (!host_in_aud(cfg, &t->aud))
         return deny(out, DLG_WRONG_AUDIENCE, "host \"%s\" is not in the audience",
                     cfg->host_name ? cfg->host_name : "");
+    return DLG_ADMIT;
+}
+
+/* Steps 10-12: the actor is configured, is the user, is not revoked. */
+static enum dlg_reason check_actor(const struct dlg_config *cfg, const struct dlg_actor *actor,
+                                   const struct dlg_ticket *t, const struct dlg_request *req,
+                                   struct dlg_verdict *out)
+{
     if (!actor)
         return deny(out, DLG_UNKNOWN_ACTOR, "actor \"%s\" is not configured", t->actor);
     if (!req->user || strcmp(req->user, t->actor) != 0)
@@ -337,6 +369,13 @@ static enum dlg_reason decide(const struct dlg_config *cfg, struct dlg_keyring *
                     t->actor, req->user ? req->user : "");
     if (actor->revoked || dlg_strv_contains(&cfg->revoked_actors, actor->name))
         return deny(out, DLG_REVOKED_ACTOR, "actor \"%s\" is revoked", actor->name);
+    return DLG_ADMIT;
+}
+
+/* Step 13. */
+static enum dlg_reason check_service(const struct dlg_actor *actor, const struct dlg_ticket *t,
+                                     const struct dlg_request *req, struct dlg_verdict *out)
+{
     /* sudo-i counts as sudo, su-l as su (DESIGN.md §3 "Service names") */
     if (!req->service || !dlg_service_listed(&t->svc, req->service))
         return deny(out, DLG_SERVICE_NOT_ALLOWED, "service \"%s\" is not in the ticket",
@@ -344,6 +383,16 @@ static enum dlg_reason decide(const struct dlg_config *cfg, struct dlg_keyring *
     if (!dlg_service_listed(&actor->services, req->service))
         return deny(out, DLG_SERVICE_NOT_ALLOWED, "service \"%s\" is not allowed for actor \"%s\"",
                     req->service, actor->name);
+    return DLG_ADMIT;
+}
+
+/* Steps 14-15: whom the ticket delegates, and from where. */
+static enum dlg_reason check_principal_source(const struct dlg_issuer *iss,
+                                              const struct dlg_actor *actor,
+                                              const struct dlg_ticket *t,
+                                              const struct dlg_request *req,
+                                              struct dlg_verdict *out)
+{
     if (!list_allows(&actor->principals, t->sub))
         return deny(out, DLG_PRINCIPAL_NOT_ALLOWED, "actor \"%s\" may not act for \"%s\"",
                     actor->name, t->sub);
@@ -353,9 +402,18 @@ static enum dlg_reason decide(const struct dlg_config *cfg, struct dlg_keyring *
     if (!source_ok(t, actor, req->rhost))
         return deny(out, DLG_SOURCE_NOT_ALLOWED, "source %s is not allowed",
                     req->rhost && req->rhost[0] ? req->rhost : "(unknown)");
-    r = check_key_binding(t, actor, req, out);
-    if (r != DLG_ADMIT)
-        return r;
+    return DLG_ADMIT;
+}
+
+/* Steps 16-17: the target user (sudo) and the approvals. */
+static enum dlg_reason check_runas_approvals(const struct dlg_config *cfg,
+                                             const struct dlg_actor *actor,
+                                             const struct dlg_ticket *t,
+                                             const struct dlg_request *req,
+                                             struct dlg_verdict *out)
+{
+    enum dlg_reason r;
+
     if (req->runas) {
         r = dlg_check_runas(cfg, out, req->runas);
         if (r != DLG_ADMIT)
@@ -364,14 +422,53 @@ static enum dlg_reason decide(const struct dlg_config *cfg, struct dlg_keyring *
     if (distinct_approvers(t) < (size_t)(actor->approvals > 0 ? actor->approvals : 0))
         return deny(out, DLG_APPROVAL_REQUIRED, "%zu of %d required approvals",
                     distinct_approvers(t), actor->approvals);
-    r = check_revoked(cfg, t->jti, t->sub, t->iss, lk->key->kid, t->iat, out);
+    return DLG_ADMIT;
+}
+
+/* Loads only the selected key into *own, which the caller frees.  The steps
+ * run in the order of the list at the top of this file; each returns
+ * DLG_ADMIT or the denial it recorded in *out, and the first denial wins. */
+static enum dlg_reason decide(const struct dlg_config *cfg, struct dlg_keyring *own,
+                              struct dlg_diag *diag,
+                              const struct dlg_ticket *t, const struct dlg_request *req,
+                              struct dlg_verdict *out)
+{
+    const struct dlg_issuer *iss = NULL;
+    const struct dlg_loaded_key *lk = NULL;
+    const struct dlg_actor *actor;
+    enum dlg_reason r;
+
+    if (set_str(&out->iss, t->iss) || set_str(&out->kid, t->kid))
+        return deny(out, DLG_CONFIG_ERROR, "out of memory");
+
+    r = check_issuer(cfg, t, &iss, out);
+    if (r == DLG_ADMIT)
+        r = select_key(cfg, iss, t, own, diag, &lk, out);
+    if (r == DLG_ADMIT)
+        r = check_signature(lk, t, out);
     if (r != DLG_ADMIT)
         return r;
-    if (t->once) {
-        r = check_once(t, req, skew, out);
-        if (r != DLG_ADMIT)
-            return r;
-    }
+
+    actor = dlg_config_actor(cfg, t->actor);
+    r = check_times(cfg, actor, t, req->now, out);
+    if (r == DLG_ADMIT)
+        r = check_audience(cfg, t, out);
+    if (r == DLG_ADMIT)
+        r = check_actor(cfg, actor, t, req, out);
+    if (r == DLG_ADMIT)
+        r = check_service(actor, t, req, out);
+    if (r == DLG_ADMIT)
+        r = check_principal_source(iss, actor, t, req, out);
+    if (r == DLG_ADMIT)
+        r = check_key_binding(t, actor, req, out);
+    if (r == DLG_ADMIT)
+        r = check_runas_approvals(cfg, actor, t, req, out);
+    if (r == DLG_ADMIT)
+        r = check_revoked(cfg, t->jti, t->sub, t->iss, lk->key->kid, t->iat, out);
+    if (r == DLG_ADMIT && t->once)
+        r = check_once(t, req, cfg->clock_skew, out);
+    if (r != DLG_ADMIT)
+        return r;
     return deny(out, DLG_ADMIT, "actor \"%s\" for \"%s\", ticket %s of issuer \"%s\"", t->actor,
                 t->sub, t->jti, t->iss);
 }

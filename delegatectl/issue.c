@@ -23,6 +23,7 @@ struct issue_opts {
     bool single_use;
     const char *typ;            /* --typ: "dlg+jwt" (default) or "JWT" */
     const char *bind_key;
+    int64_t now, ttl_s, nbf, exp;   /* derived: issue time, lifetime (s), nbf, exp */
 };
 
 /* The latest NumericDate a host accepts (9999-12-31T23:59:59Z). */
@@ -116,7 +117,22 @@ static int set_new(json_t *obj, const char *key, json_t *val)
     return val && json_object_set_new(obj, key, val) == 0 ? 0 : -1;
 }
 
-static int run_issue(const struct ctl_verb *v, int argc, char **argv)
+/* The claims that are lists, each parsed and checked by list_claim. */
+struct issue_lists {
+    json_t *aud, *svc, *runas, *src, *apv;
+};
+
+static void issue_lists_free(struct issue_lists *l)
+{
+    json_decref(l->aud);
+    json_decref(l->svc);
+    json_decref(l->runas);
+    json_decref(l->src);
+    json_decref(l->apv);
+}
+
+/* Fill *o from the command line.  Returns -1 to go on, else the exit status. */
+static int issue_getopt(const struct ctl_verb *v, int argc, char **argv, struct issue_opts *o)
 {
     static const struct option opts[] = {
         { "key", required_argument, NULL, 'k' },
@@ -138,105 +154,188 @@ static int run_issue(const struct ctl_verb *v, int argc, char **argv)
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    struct issue_opts o = { 0 };
-    json_t *claims = NULL, *aud = NULL, *svc = NULL, *runas = NULL, *src = NULL, *apv = NULL;
-    EVP_PKEY *key = NULL;
-    char *jti = NULL, *ticket = NULL, err[256], fp[DLG_SSH_FP_LEN];
-    const char *alg;
-    int64_t now = (int64_t)time(NULL), ttl = DEFAULT_TTL, nbf = 0, exp;
-    int c, rc = CTL_USAGE;
-    size_t len;
+    int c;
 
     while ((c = ctl_getopt(v, argc, argv, "h", opts)) != -1) {
         switch (c) {
-        case 'k': o.key = optarg; break;
-        case 'i': o.issuer = optarg; break;
-        case 'K': o.kid = optarg; break;
-        case 'a': o.actor = optarg; break;
-        case 'f': o.principal = optarg; break;
-        case 'H': o.hosts = optarg; break;
-        case 's': o.services = optarg; break;
-        case 't': o.ttl = optarg; break;
-        case 'n': o.not_before = optarg; break;
-        case 'r': o.runas = optarg; break;
-        case 'S': o.sources = optarg; break;
-        case 'A': o.approvers = optarg; break;
-        case '1': o.single_use = true; break;
-        case 'j': o.jti = optarg; break;
-        case 'T': o.typ = optarg; break;
-        case 'B': o.bind_key = optarg; break;
+        case 'k': o->key = optarg; break;
+        case 'i': o->issuer = optarg; break;
+        case 'K': o->kid = optarg; break;
+        case 'a': o->actor = optarg; break;
+        case 'f': o->principal = optarg; break;
+        case 'H': o->hosts = optarg; break;
+        case 's': o->services = optarg; break;
+        case 't': o->ttl = optarg; break;
+        case 'n': o->not_before = optarg; break;
+        case 'r': o->runas = optarg; break;
+        case 'S': o->sources = optarg; break;
+        case 'A': o->approvers = optarg; break;
+        case '1': o->single_use = true; break;
+        case 'j': o->jti = optarg; break;
+        case 'T': o->typ = optarg; break;
+        case 'B': o->bind_key = optarg; break;
         case 'h': return ctl_help(v);
         default: return CTL_USAGE;
         }
     }
     if (optind < argc)
         return ctl_usage(v, "unexpected argument '%s'", argv[optind]);
-    if (!o.key)
+    return -1;
+}
+
+/* The required options and the grammar of each scalar claim; sets o->exp and
+ * o->nbf.  Returns 0, or CTL_USAGE after a usage message. */
+static int issue_check_opts(const struct ctl_verb *v, struct issue_opts *o)
+{
+    int64_t ttl = DEFAULT_TTL;
+
+    if (!o->key)
         return ctl_usage(v, "--key is required");
-    if (!o.issuer)
+    if (!o->issuer)
         return ctl_usage(v, "--issuer is required");
-    if (!o.actor)
+    if (!o->actor)
         return ctl_usage(v, "--actor is required");
-    if (!o.principal)
+    if (!o->principal)
         return ctl_usage(v, "--for is required");
-    if (!o.hosts)
+    if (!o->hosts)
         return ctl_usage(v, "--host is required");
-    if (!o.services)
+    if (!o->services)
         return ctl_usage(v, "--service is required");
-    if (!dlg_valid_name_token(o.issuer))
-        return ctl_usage(v, "invalid issuer id '%s' for --issuer", o.issuer);
+    if (!dlg_valid_name_token(o->issuer))
+        return ctl_usage(v, "invalid issuer id '%s' for --issuer", o->issuer);
     /* the grammar of the ticket (DESIGN.md §2): kid like jti, names */
-    if (o.kid && !dlg_valid_jti(o.kid))
+    if (o->kid && !dlg_valid_jti(o->kid))
         return ctl_usage(v, "invalid key id '%s' for --kid (1 to 64 of A-Z a-z 0-9 . _ -)",
-                         o.kid);
-    if (!dlg_valid_username(o.actor))
-        return ctl_usage(v, "invalid user name '%s' for --actor", o.actor);
-    if (!dlg_valid_name(o.principal))
+                         o->kid);
+    if (!dlg_valid_username(o->actor))
+        return ctl_usage(v, "invalid user name '%s' for --actor", o->actor);
+    if (!dlg_valid_name(o->principal))
         return ctl_usage(v, "invalid principal '%s' for --for (1 to 64 of A-Z a-z 0-9 . _ @ + -, "
-                            "not starting with -)", o.principal);
-    if (o.typ) {
-        if (strcasecmp(o.typ, "JWT") == 0)
-            o.typ = "JWT";
-        else if (strcasecmp(o.typ, "dlg+jwt") == 0)
-            o.typ = "dlg+jwt";
+                            "not starting with -)", o->principal);
+    if (o->typ) {
+        if (strcasecmp(o->typ, "JWT") == 0)
+            o->typ = "JWT";
+        else if (strcasecmp(o->typ, "dlg+jwt") == 0)
+            o->typ = "dlg+jwt";
         else
-            return ctl_usage(v, "invalid typ '%s' for --typ (dlg+jwt or JWT)", o.typ);
+            return ctl_usage(v, "invalid typ '%s' for --typ (dlg+jwt or JWT)", o->typ);
     }
-    if (o.jti && !dlg_valid_jti(o.jti))
+    if (o->jti && !dlg_valid_jti(o->jti))
         return ctl_usage(v, "invalid ticket id '%s' for --jti (1 to 64 of A-Z a-z 0-9 . _ -)",
-                         o.jti);
-    if (o.ttl && (dlg_parse_duration(o.ttl, &ttl) < 0 || ttl <= 0))
-        return ctl_usage(v, "invalid duration '%s' for --ttl (e.g. 90s, 15m, 2h, 1d)", o.ttl);
-    exp = dlg_time_add(now, ttl);
-    if (exp > ISSUE_MAX_TIME)
-        return ctl_usage(v, "--ttl '%s' is too long", o.ttl);
-    if (o.not_before) {
-        if (dlg_parse_time(o.not_before, &nbf) < 0)
+                         o->jti);
+    if (o->ttl && (dlg_parse_duration(o->ttl, &ttl) < 0 || ttl <= 0))
+        return ctl_usage(v, "invalid duration '%s' for --ttl (e.g. 90s, 15m, 2h, 1d)", o->ttl);
+    o->ttl_s = ttl;
+    o->exp = dlg_time_add(o->now, ttl);
+    if (o->exp > ISSUE_MAX_TIME)
+        return ctl_usage(v, "--ttl '%s' is too long", o->ttl);
+    if (o->not_before) {
+        if (dlg_parse_time(o->not_before, &o->nbf) < 0)
             return ctl_usage(v, "invalid time '%s' for --not-before (RFC 3339 or @SECONDS)",
-                             o.not_before);
-        if (nbf >= exp)
+                             o->not_before);
+        if (o->nbf >= o->exp)
             return ctl_usage(v, "--not-before is not before the expiry (now + --ttl)");
     }
+    return 0;
+}
 
-    if (!(aud = list_claim(v, "--host", o.hosts, valid_host, "host name", NULL)) ||
-        !(svc = list_claim(v, "--service", o.services, dlg_valid_service, "service name", NULL)) ||
-        (o.runas && !(runas = list_claim(v, "--runas", o.runas, dlg_valid_name, "user name",
-                                         NULL))) ||
-        (o.sources && !(src = list_claim(v, "--source", o.sources, valid_cidr, "CIDR",
-                                         " (address/prefix with the host bits zero, e.g. 10.0.0.0/8)"))) ||
-        (o.approvers && !(apv = list_claim(v, "--approver", o.approvers, dlg_valid_name,
-                                           "approver name", NULL))))
-        goto out;
-    if (apv && (json_list_has(apv, o.principal) || json_list_has(apv, o.actor)))
+/* Parse the list options into *l (the caller frees it).  Returns 0, or -1
+ * after a usage message. */
+static int issue_list_claims(const struct ctl_verb *v, const struct issue_opts *o,
+                             struct issue_lists *l)
+{
+    if (!(l->aud = list_claim(v, "--host", o->hosts, valid_host, "host name", NULL)) ||
+        !(l->svc = list_claim(v, "--service", o->services, dlg_valid_service, "service name",
+                              NULL)) ||
+        (o->runas && !(l->runas = list_claim(v, "--runas", o->runas, dlg_valid_name, "user name",
+                                             NULL))) ||
+        (o->sources && !(l->src = list_claim(v, "--source", o->sources, valid_cidr, "CIDR",
+                                             " (address/prefix with the host bits zero, e.g. 10.0.0.0/8)"))) ||
+        (o->approvers && !(l->apv = list_claim(v, "--approver", o->approvers, dlg_valid_name,
+                                               "approver name", NULL))))
+        return -1;
+    if (l->apv && (json_list_has(l->apv, o->principal) || json_list_has(l->apv, o->actor)))
         ctl_warn(v, "an approval by the principal or the actor itself does not count");
-    if (ttl > 3600)
+    if (o->ttl_s > 3600)
         ctl_warn(v, "a lifetime over 1h exceeds the hosts' default max_lifetime: they may refuse it");
+    /* a single host is a plain string (RFC 7519 allows both) */
+    if (json_array_size(l->aud) == 1) {
+        json_t *one = json_incref(json_array_get(l->aud, 0));
+
+        json_decref(l->aud);
+        l->aud = one;
+    }
+    return 0;
+}
+
+/* The claims object, or NULL when out of memory.  fp: the --bind-key
+ * fingerprint (used only with --bind-key). */
+static json_t *issue_claims(const struct issue_opts *o, const struct issue_lists *l,
+                            const char *jti, const char *fp)
+{
+    json_t *claims = json_object();
+
+    if (!claims ||
+        set_new(claims, "iss", json_string(o->issuer)) < 0 ||
+        set_new(claims, "sub", json_string(o->principal)) < 0 ||
+        set_new(claims, "act", json_pack("{s:s}", "sub", o->actor)) < 0 ||
+        json_object_set(claims, "aud", l->aud) < 0 ||
+        json_object_set(claims, "svc", l->svc) < 0 ||
+        set_new(claims, "iat", json_integer(o->now)) < 0 ||
+        (o->not_before && set_new(claims, "nbf", json_integer(o->nbf)) < 0) ||
+        set_new(claims, "exp", json_integer(o->exp)) < 0 ||
+        set_new(claims, "jti", json_string(jti)) < 0 ||
+        (l->runas && json_object_set(claims, "runas", l->runas) < 0) ||
+        (l->src && json_object_set(claims, "src", l->src) < 0) ||
+        (l->apv && json_object_set(claims, "apv", l->apv) < 0) ||
+        (o->single_use && set_new(claims, "once", json_true()) < 0) ||
+        (o->bind_key && set_new(claims, "cnf", json_pack("{s:s}", "ssh", fp)) < 0)) {
+        json_decref(claims);
+        return NULL;
+    }
+    return claims;
+}
+
+/* Print the ticket on stdout.  Returns CTL_OK or CTL_USAGE. */
+static int issue_print(const struct ctl_verb *v, const char *ticket)
+{
+    size_t len = strlen(ticket);
+
+    if (len >= SUDO_REPLY_MAX)
+        ctl_warn(v, "the ticket is %zu bytes: sudo refuses %d bytes or more (use fewer hosts, "
+                    "services or names, or an Ed25519 key)", len, SUDO_REPLY_MAX);
+    if (printf("%s\n", ticket) < 0 || fflush(stdout) != 0) {
+        ctl_err(v, "cannot write the ticket to stdout");
+        return CTL_USAGE;
+    }
+    return CTL_OK;
+}
+
+static int run_issue(const struct ctl_verb *v, int argc, char **argv)
+{
+    struct issue_opts o = { 0 };
+    struct issue_lists l = { 0 };
+    json_t *claims = NULL;
+    EVP_PKEY *key = NULL;
+    char *jti = NULL, *ticket = NULL, err[256], fp[DLG_SSH_FP_LEN] = "";
+    const char *alg;
+    int rc;
+
+    o.now = (int64_t)time(NULL);
+    rc = issue_getopt(v, argc, argv, &o);
+    if (rc >= 0)
+        return rc;
+    rc = issue_check_opts(v, &o);
+    if (rc != 0)
+        return rc;
+    rc = CTL_USAGE;
+    if (issue_list_claims(v, &o, &l) != 0)
+        goto out;
 
     if (o.bind_key && dlg_ssh_pubkey_file_fp(o.bind_key, fp, err, sizeof(err)) != 0) {
         ctl_err(v, "--bind-key %s: %s", o.bind_key, err);
         goto out;
     }
-
     key = dlg_load_private_key(o.key, err, sizeof(err));
     if (!key) {
         ctl_err(v, "%s: %s", o.key, err);
@@ -248,50 +347,18 @@ static int run_issue(const struct ctl_verb *v, int argc, char **argv)
         goto out;
     }
     jti = o.jti ? strdup(o.jti) : random_jti();
-    claims = json_object();
-    if (!jti || !claims)
-        goto oom;
-
-    /* a single host is a plain string (RFC 7519 allows both) */
-    if (json_array_size(aud) == 1) {
-        json_t *one = json_incref(json_array_get(aud, 0));
-
-        json_decref(aud);
-        aud = one;
+    claims = jti ? issue_claims(&o, &l, jti, fp) : NULL;
+    if (!claims) {
+        ctl_err(v, "out of memory");
+        goto out;
     }
-    if (set_new(claims, "iss", json_string(o.issuer)) < 0 ||
-        set_new(claims, "sub", json_string(o.principal)) < 0 ||
-        set_new(claims, "act", json_pack("{s:s}", "sub", o.actor)) < 0 ||
-        json_object_set(claims, "aud", aud) < 0 ||
-        json_object_set(claims, "svc", svc) < 0 ||
-        set_new(claims, "iat", json_integer(now)) < 0 ||
-        (o.not_before && set_new(claims, "nbf", json_integer(nbf)) < 0) ||
-        set_new(claims, "exp", json_integer(exp)) < 0 ||
-        set_new(claims, "jti", json_string(jti)) < 0 ||
-        (runas && json_object_set(claims, "runas", runas) < 0) ||
-        (src && json_object_set(claims, "src", src) < 0) ||
-        (apv && json_object_set(claims, "apv", apv) < 0) ||
-        (o.single_use && set_new(claims, "once", json_true()) < 0) ||
-        (o.bind_key && set_new(claims, "cnf", json_pack("{s:s}", "ssh", fp)) < 0))
-        goto oom;
 
     ticket = dlg_sign_ticket(key, alg, o.kid, o.typ, claims, err, sizeof(err));
     if (!ticket) {
         ctl_err(v, "cannot sign the ticket: %s", err);
         goto out;
     }
-    len = strlen(ticket);
-    if (len >= SUDO_REPLY_MAX)
-        ctl_warn(v, "the ticket is %zu bytes: sudo refuses %d bytes or more (use fewer hosts, "
-                    "services or names, or an Ed25519 key)", len, SUDO_REPLY_MAX);
-    if (printf("%s\n", ticket) < 0 || fflush(stdout) != 0) {
-        ctl_err(v, "cannot write the ticket to stdout");
-        goto out;
-    }
-    rc = CTL_OK;
-    goto out;
-oom:
-    ctl_err(v, "out of memory");
+    rc = issue_print(v, ticket);
 out:
     if (ticket) {
         explicit_bzero(ticket, strlen(ticket));
@@ -299,11 +366,7 @@ out:
     }
     free(jti);
     json_decref(claims);
-    json_decref(aud);
-    json_decref(svc);
-    json_decref(runas);
-    json_decref(src);
-    json_decref(apv);
+    issue_lists_free(&l);
     EVP_PKEY_free(key);
     return rc;
 }

@@ -217,14 +217,74 @@ static struct pd_state *state_from_verdict(struct pd_ctx *c, struct dlg_verdict 
     return st;
 }
 
+/* Read the ticket (the stacked token or a prompt, per the arguments) and
+ * judge it. */
+static enum dlg_reason auth_decide(struct pd_ctx *c, struct dlg_verdict *v)
+{
+    const char *authtok = NULL;
+    char *answer = NULL;
+    enum dlg_reason r;
+
+    if (c->args.use_first_pass || c->args.try_first_pass)
+        authtok = item_str(c->pamh, PAM_AUTHTOK);
+    if (authtok != NULL) {
+        r = decide(c, authtok, v);
+        /* try_first_pass: the stacked token may have been meant for
+         * another module; ask once more. */
+        if (r != DLG_ADMIT && c->args.try_first_pass) {
+            answer = prompt_ticket(c, c->cfg->prompt);
+            if (answer != NULL && answer[0] != '\0') {
+                dlg_verdict_free(v);
+                r = decide(c, answer, v);
+            }
+        }
+    } else if (!c->args.use_first_pass) {
+        answer = prompt_ticket(c, c->cfg->prompt);
+        r = decide(c, answer, v);
+    } else {
+        r = decide(c, NULL, v);     /* no_ticket, from the core */
+    }
+    wipe_free(answer);
+    return r;
+}
+
+/* Log and audit the verdict; 0 when the ticket is admitted and the audit
+ * line is written. */
+static int auth_audit(struct pd_ctx *c, const struct dlg_verdict *v, enum dlg_reason r)
+{
+    /* the key file the ticket selects is unusable */
+    if (r == DLG_CONFIG_ERROR && c->diag.errors.n > 0)
+        log_config_error(c);
+    if (r != DLG_ADMIT) {
+        if (c->args.debug)
+            pam_syslog(c->pamh, LOG_DEBUG, "ticket refused: %s", v->detail);
+        (void)audit(c, "deny", v, NULL, r);
+        return -1;
+    }
+    if (audit(c, "admit", v, NULL, DLG_ADMIT) != 0) {
+        pam_syslog(c->pamh, LOG_ERR, "audit trail cannot be written: delegation denied for %s",
+                   c->user);
+        return -1;
+    }
+    return 0;
+}
+
+/* Keep the admitted verdict (taken from *v) for account and session. */
+static int auth_keep(struct pd_ctx *c, struct dlg_verdict *v)
+{
+    struct pd_state *st = state_from_verdict(c, v);
+
+    if (st == NULL)
+        return PAM_BUF_ERR;
+    /* For sshd keyboard-interactive: the session runs in our parent. */
+    (void)pd_carry_write(c->pamh, st, getppid(), c->now);
+    return pd_state_set(c->pamh, st) == PAM_SUCCESS ? PAM_SUCCESS : PAM_BUF_ERR;  /* frees st on failure */
+}
+
 PD_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
     struct pd_ctx c;
     struct dlg_verdict v = { 0 };
-    struct pd_state *st;
-    enum dlg_reason r = DLG_NO_TICKET;
-    const char *authtok = NULL;
-    char *answer = NULL;
     int ret = PAM_AUTH_ERR;
 
     (void)flags;
@@ -249,54 +309,9 @@ PD_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const
 
     /* a new authentication replaces whatever an earlier one proved */
     pd_state_drop(pamh);
-
-    if (c.args.use_first_pass || c.args.try_first_pass)
-        authtok = item_str(pamh, PAM_AUTHTOK);
-    if (authtok != NULL) {
-        r = decide(&c, authtok, &v);
-        /* try_first_pass: the stacked token may have been meant for
-         * another module; ask once more. */
-        if (r != DLG_ADMIT && c.args.try_first_pass) {
-            answer = prompt_ticket(&c, c.cfg->prompt);
-            if (answer != NULL && answer[0] != '\0') {
-                dlg_verdict_free(&v);
-                r = decide(&c, answer, &v);
-            }
-        }
-    } else if (!c.args.use_first_pass) {
-        answer = prompt_ticket(&c, c.cfg->prompt);
-        r = decide(&c, answer, &v);
-    } else {
-        r = decide(&c, NULL, &v);     /* no_ticket, from the core */
-    }
-    wipe_free(answer);
-    answer = NULL;
-
-    /* the key file the ticket selects is unusable */
-    if (r == DLG_CONFIG_ERROR && c.diag.errors.n > 0)
-        log_config_error(&c);
-    if (r != DLG_ADMIT) {
-        if (c.args.debug)
-            pam_syslog(pamh, LOG_DEBUG, "ticket refused: %s", v.detail);
-        (void)audit(&c, "deny", &v, NULL, r);
-        goto out;
-    }
-    if (audit(&c, "admit", &v, NULL, DLG_ADMIT) != 0) {
-        pam_syslog(pamh, LOG_ERR, "audit trail cannot be written: delegation denied for %s",
-                   c.user);
-        goto out;
-    }
-
-    st = state_from_verdict(&c, &v);
-    if (st == NULL) {
-        ret = PAM_BUF_ERR;
-        goto out;
-    }
-    /* For sshd keyboard-interactive: the session runs in our parent. */
-    (void)pd_carry_write(pamh, st, getppid(), c.now);
-    ret = pd_state_set(pamh, st) == PAM_SUCCESS ? PAM_SUCCESS : PAM_BUF_ERR;  /* frees st on failure */
+    if (auth_audit(&c, &v, auth_decide(&c, &v)) == 0)
+        ret = auth_keep(&c, &v);
 out:
-    wipe_free(answer);
     dlg_verdict_free(&v);
     ctx_free(&c);
     return ret;
@@ -418,69 +433,70 @@ static int put_env(pam_handle_t *pamh, const char *name, const char *value)
     return pam_putenv(pamh, buf);
 }
 
-PD_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
+/* sudo: PAM_USER is now the target user, the actor is PAM_RUSER.  The
+ * target, or NULL when the session is the actor's own. */
+static const char *runas_target(const struct pd_ctx *c, const struct pd_state *st)
 {
-    struct pd_ctx c;
-    struct pd_state *st, *found = NULL;
-    const char *target = NULL;
+    return c->user != NULL && strcmp(c->user, st->v.actor) != 0 ? c->user : NULL;
+}
+
+/* The state auth left in this handle or, for sshd keyboard-interactive, in a
+ * carry record of our child; *stp is NULL when there is none. */
+static int session_state(struct pd_ctx *c, struct pd_state **stp)
+{
+    struct pd_state *found;
+
+    *stp = pd_state_get(c->pamh);
+    if (*stp != NULL)
+        return PAM_SUCCESS;
+    /* sshd keyboard-interactive: auth and account ran in our child */
+    found = pd_carry_find(c->pamh, c->user, c->ruser, c->service, c->now, true);
+    if (found == NULL)
+        return PAM_SUCCESS;
+    if (pd_state_set(c->pamh, found) != PAM_SUCCESS)     /* frees found */
+        return PAM_BUF_ERR;
+    *stp = found;
+    return PAM_SUCCESS;
+}
+
+/* No ticket was admitted in this transaction. */
+static int session_without_ticket(struct pd_ctx *c)
+{
+    if (c->cfg == NULL)
+        return unusable_config(c, NULL, PAM_PERM_DENIED);
+    if (dlg_config_actor(c->cfg, c->user) == NULL || switched_in_by_other(c))
+        return PAM_IGNORE;
+    audit_deny(c, DLG_NO_TICKET);
+    return PAM_PERM_DENIED;
+}
+
+/* The ticket is judged again at the session's start (and, for sudo, the
+ * target user). */
+static int session_recheck(struct pd_ctx *c, const struct pd_state *st, const char *target)
+{
     enum dlg_reason r;
-    char expires[40], cgroup[DLG_CG_PATH_MAX];
-    uint64_t ticks = 0;
-    int ret = PAM_PERM_DENIED;
 
-    (void)flags;
-    ctx_init(&c, pamh, argc, argv);
-    if (c.user == NULL || c.service == NULL) {
-        ret = PAM_USER_UNKNOWN;
-        goto out;
-    }
-    st = pd_state_get(pamh);
-    if (st == NULL) {
-        /* sshd keyboard-interactive: auth and account ran in our child */
-        found = pd_carry_find(pamh, c.user, c.ruser, c.service, c.now, true);
-        if (found != NULL) {
-            if (pd_state_set(pamh, found) != PAM_SUCCESS) {
-                found = NULL;
-                ret = PAM_BUF_ERR;
-                goto out;
-            }
-            st = found;
-            found = NULL;
-        }
-    }
-
-    if (st == NULL) {
-        if (c.cfg == NULL) {
-            ret = unusable_config(&c, NULL, PAM_PERM_DENIED);
-            goto out;
-        }
-        if (dlg_config_actor(c.cfg, c.user) == NULL || switched_in_by_other(&c)) {
-            ret = PAM_IGNORE;
-            goto out;
-        }
-        audit_deny(&c, DLG_NO_TICKET);
-        goto out;
-    }
-
-    /* sudo: PAM_USER is now the target user, the actor is PAM_RUSER */
-    if (strcmp(c.user, st->v.actor) != 0)
-        target = c.user;
-
-    if (c.cfg == NULL) {
-        log_config_error(&c);
+    if (c->cfg == NULL) {
+        log_config_error(c);
         r = DLG_CONFIG_ERROR;
-    } else if (strcmp(st->service, c.service) != 0) {
+    } else if (strcmp(st->service, c->service) != 0) {
         r = DLG_SERVICE_NOT_ALLOWED;
     } else {
-        r = dlg_recheck(c.cfg, &st->v, c.service, c.now);
+        r = dlg_recheck(c->cfg, &st->v, c->service, c->now);
         if (r == DLG_ADMIT && target != NULL)
-            r = dlg_check_runas(c.cfg, &st->v, target);
+            r = dlg_check_runas(c->cfg, &st->v, target);
     }
     if (r != DLG_ADMIT) {
-        (void)audit(&c, "deny", &st->v, target, r);
-        pd_state_drop(pamh);
-        goto out;
+        (void)audit(c, "deny", &st->v, target, r);
+        pd_state_drop(c->pamh);
+        return PAM_PERM_DENIED;
     }
+    return PAM_SUCCESS;
+}
+
+static int session_set_env(pam_handle_t *pamh, const struct pd_state *st)
+{
+    char expires[40];
 
     dlg_format_time(st->v.exp, expires, sizeof(expires));
     if (put_env(pamh, "DELEGATE_ACTOR", st->v.actor) != PAM_SUCCESS ||
@@ -488,31 +504,35 @@ PD_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const
         put_env(pamh, "DELEGATE_TICKET_ID", st->v.jti) != PAM_SUCCESS ||
         put_env(pamh, "DELEGATE_EXPIRES", expires) != PAM_SUCCESS) {
         pam_syslog(pamh, LOG_ERR, "cannot set the DELEGATE_* environment");
-        ret = PAM_BUF_ERR;
-        goto out;
+        return PAM_BUF_ERR;
     }
+    return PAM_SUCCESS;
+}
+
+/* Contain the session in its cgroup and record it. */
+static int session_contain_record(struct pd_ctx *c, struct pd_state *st)
+{
+    char cgroup[DLG_CG_PATH_MAX];
+    uint64_t ticks = 0;
 
     if (st->session_open)
         (void)dlg_session_remove(DLG_SESSIONS_DIR, st->service, st->session_pid);
     /* contained before it is recorded: a record always names a live group */
-    if (pd_contain(pamh, c.service, cgroup, sizeof(cgroup), &ticks) != 0) {
-        ret = PAM_PERM_DENIED;
-        goto out;
-    }
+    if (pd_contain(c->pamh, c->service, cgroup, sizeof(cgroup), &ticks) != 0)
+        return PAM_PERM_DENIED;
     {
         struct dlg_session s = {
             .jti = st->v.jti, .actor = st->v.actor, .principal = st->v.sub,
-            .service = (char *)c.service, .user = (char *)c.user,
-            .tty = (char *)c.tty, .rhost = (char *)c.rhost,
+            .service = (char *)c->service, .user = (char *)c->user,
+            .tty = (char *)c->tty, .rhost = (char *)c->rhost,
             .iss = st->v.iss, .kid = st->v.kid,
-            .pid = getpid(), .start = c.now, .expires = st->v.exp,
+            .pid = getpid(), .start = c->now, .expires = st->v.exp,
             .cgroup = cgroup, .start_ticks = ticks, .key = st->v.cnf_ssh, .iat = st->v.iat,
         };
         if (dlg_session_write(DLG_SESSIONS_DIR, &s) != 0) {
             /* fail closed: an unrecorded session cannot be listed or ended */
-            pam_syslog(pamh, LOG_ERR, "cannot record the session under %s", DLG_SESSIONS_DIR);
-            ret = PAM_SYSTEM_ERR;
-            goto out;
+            pam_syslog(c->pamh, LOG_ERR, "cannot record the session under %s", DLG_SESSIONS_DIR);
+            return PAM_SYSTEM_ERR;
         }
     }
     st->session_open = true;
@@ -523,17 +543,50 @@ PD_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const
         pd_carry_remove(st->carry_name);
         st->carry_name[0] = '\0';
     }
-    if (audit(&c, "session_open", &st->v, target, DLG_ADMIT) != 0) {
-        pam_syslog(pamh, LOG_ERR, "audit trail cannot be written: session refused for %s",
-                   c.user);
+    return PAM_SUCCESS;
+}
+
+static int session_audit_open(struct pd_ctx *c, struct pd_state *st, const char *target)
+{
+    if (audit(c, "session_open", &st->v, target, DLG_ADMIT) != 0) {
+        pam_syslog(c->pamh, LOG_ERR, "audit trail cannot be written: session refused for %s",
+                   c->user);
         (void)dlg_session_remove(DLG_SESSIONS_DIR, st->service, st->session_pid);
         st->session_open = false;
-        ret = PAM_PERM_DENIED;
+        return PAM_PERM_DENIED;
+    }
+    return PAM_SUCCESS;
+}
+
+PD_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+    struct pd_ctx c;
+    struct pd_state *st = NULL;
+    const char *target;
+    int ret;
+
+    (void)flags;
+    ctx_init(&c, pamh, argc, argv);
+    if (c.user == NULL || c.service == NULL) {
+        ret = PAM_USER_UNKNOWN;
         goto out;
     }
-    ret = PAM_SUCCESS;
+    ret = session_state(&c, &st);
+    if (ret != PAM_SUCCESS)
+        goto out;
+    if (st == NULL) {
+        ret = session_without_ticket(&c);
+        goto out;
+    }
+    target = runas_target(&c, st);
+    ret = session_recheck(&c, st, target);
+    if (ret == PAM_SUCCESS)
+        ret = session_set_env(pamh, st);
+    if (ret == PAM_SUCCESS)
+        ret = session_contain_record(&c, st);
+    if (ret == PAM_SUCCESS)
+        ret = session_audit_open(&c, st, target);
 out:
-    pd_state_free(found);
     ctx_free(&c);
     return ret;
 }
@@ -542,7 +595,7 @@ PD_EXPORT int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, cons
 {
     struct pd_ctx c;
     struct pd_state *st;
-    const char *target = NULL;
+    const char *target;
     int ret = PAM_IGNORE;
 
     (void)flags;
@@ -550,8 +603,7 @@ PD_EXPORT int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, cons
     st = pd_state_get(pamh);
     if (st == NULL || !st->session_open)
         goto out;
-    if (c.user != NULL && strcmp(c.user, st->v.actor) != 0)
-        target = c.user;
+    target = runas_target(&c, st);
     /* Processes left in the session's group (a setsid or nohup child)
      * still hold the ticket's authority: the record stays, so that
      * `delegatectl watch` ends them at exp or at a revocation (and drops
