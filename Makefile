@@ -48,9 +48,11 @@ LDFLAGS_ALL := -Wl,-z,relro,-z,now -Wl,--as-needed $(SANLD) $(LDFLAGS)
 LIBS_NSS    := -lconfig
 LIBS_FULL   := -lconfig -lcrypto -ljansson
 
-# common/: util.c, config.c and alg.c are libc+libconfig only (linked into the NSS
-# module); everything else may use OpenSSL and jansson.
-NSS_COMMON_SRC  := common/util.c common/config.c common/compiled_read.c common/alg.c
+# common/: util*.c, config*.c and alg.c are libc+libconfig only (linked into the
+# NSS module); everything else may use OpenSSL and jansson.
+NSS_CONFIG_SRC  := $(sort $(wildcard common/config*.c))
+NSS_COMMON_SRC  := $(sort $(wildcard common/util*.c)) $(NSS_CONFIG_SRC) common/compiled_read.c \
+                   common/alg.c
 COMMON_SRC      := $(sort $(wildcard common/*.c))
 PAM_SRC         := $(sort $(wildcard pam_delegate/*.c))
 NSS_SRC         := $(sort $(wildcard nss_delegate/*.c))
@@ -92,11 +94,12 @@ $(LIBCOMMON): $(call obj,$(COMMON_SRC))
 	@rm -f $@
 	ar rcs $@ $^
 
-# The NSS module's copy of config.c calls libconfig through nss_delegate/lcshim.c
+# The NSS module's copy of config*.c calls libconfig through nss_delegate/lcshim.c
 # (dlopen on demand, issue 13): its DT_NEEDED is libc only.
-NSS_COMMON_OBJ := $(patsubst $(B)/obj/common/config.o,$(B)/obj-nss/common/config.o,$(call obj,$(NSS_COMMON_SRC)))
+NSS_COMMON_OBJ := $(patsubst common/%.c,$(B)/obj-nss/common/%.o,$(NSS_CONFIG_SRC)) \
+                  $(call obj,$(filter-out $(NSS_CONFIG_SRC),$(NSS_COMMON_SRC)))
 
-$(B)/obj-nss/common/config.o: common/config.c nss_delegate/lcshim.h $(wildcard common/*.h)
+$(B)/obj-nss/common/%.o: common/%.c nss_delegate/lcshim.h $(wildcard common/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -include nss_delegate/lcshim.h -c -o $@ $<
 

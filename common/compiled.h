@@ -44,8 +44,7 @@
 #include <stdint.h>
 
 #include "config.h"
-
-#define DLG_COMPILED_PATH DLG_RUN_DIR "/policy.bin"
+#include "paths.h"
 
 #define DLG_CPL_MAGIC   "DLGPOLv\x01"
 #define DLG_CPL_VERSION 1u

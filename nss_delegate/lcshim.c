@@ -71,7 +71,7 @@ bool nss_libconfig_available(void)
     return lc_handle != NULL;
 }
 
-/* The wrappers: config.c runs only after nss_libconfig_available() said
+/* The wrappers: config*.c run only after nss_libconfig_available() said
  * yes; without libconfig they fail safe (empty config, parse error). */
 void dlg_lc_config_init(config_t *c);
 void dlg_lc_config_destroy(config_t *c);

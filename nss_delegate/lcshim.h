@@ -1,5 +1,5 @@
-/* Force-included (-include) when common/config.c is compiled for the NSS
- * module: every libconfig function config.c calls goes through lcshim.c,
+/* Force-included (-include) when common/config*.c are compiled for the NSS
+ * module: every libconfig function they call goes through lcshim.c,
  * which loads libconfig on demand (dlopen, RTLD_LOCAL|RTLD_DEEPBIND) only
  * when there is no fresh compiled form to answer from.  So the module's
  * DT_NEEDED is libc alone, no libconfig code is mapped into a process whose

@@ -10,12 +10,13 @@
 
 #include <security/pam_modules.h>
 
+#include "paths.h"
 #include "policy.h"
 
 /* Where auth leaves its verified result for a session phase that runs in
  * another process (sshd keyboard-interactive: auth in a child, session in
  * its parent).  Root-only, so no client can forge a record. */
-#define PD_CARRY_DIR DLG_RUN_DIR "/auth"
+#define PD_CARRY_DIR DLG_CARRY_DIR   /* paths.h */
 
 /* Module arguments. */
 struct pd_args {

@@ -1,4 +1,4 @@
-/* Unit tests of common/util.c: time, duration, CIDR and name parsers,
+/* Unit tests of common/util*.c: time, duration, CIDR and name parsers,
  * string lists and diagnostics. */
 #include <setjmp.h>
 #include <stdarg.h>

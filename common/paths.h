@@ -1,0 +1,28 @@
+/* Every file and directory delegate uses by default, in one place (issue
+ * 14).  Installed paths: debian/, conf/tmpfiles.d and the man pages name
+ * the same ones.  Tests point the programs elsewhere through their options
+ * (--config, config=, DELEGATE_* variables), never by editing these. */
+#ifndef DLG_PATHS_H
+#define DLG_PATHS_H
+
+/* The config, as the PAM module, the NSS module and delegatectl read it. */
+#define DLG_DEFAULT_CONFIG "/etc/delegate/delegate.conf"
+
+/* Root-only runtime state (tmpfs; conf/tmpfiles.d/delegate.conf). */
+#define DLG_RUN_DIR        "/run/delegate"
+/* Session records (common/session.c, `delegatectl sessions`). */
+#define DLG_SESSIONS_DIR   DLG_RUN_DIR "/sessions"
+/* Where auth leaves its verified result for the session phase
+ * (pam_delegate/carry.c). */
+#define DLG_CARRY_DIR      DLG_RUN_DIR "/auth"
+/* The compiled policy snapshot of the default config (compiled.h). */
+#define DLG_COMPILED_PATH  DLG_RUN_DIR "/policy.bin"
+
+/* Single-use markers of once tickets (common/once.c): persistent. */
+#define DLG_ONCE_DIR       "/var/lib/delegate/.once"
+
+/* Defaults of accounts.home (a template, %u = the actor) and accounts.shell. */
+#define DLG_DEFAULT_HOME   "/var/lib/delegate/%u"
+#define DLG_DEFAULT_SHELL  "/usr/sbin/nologin"
+
+#endif
