@@ -315,6 +315,8 @@ static enum dlg_reason select_key(const struct dlg_config *cfg, const struct dlg
 static enum dlg_reason check_signature(const struct dlg_loaded_key *lk,
                                        const struct dlg_ticket *t, struct dlg_verdict *out)
 {
+    if (lk == NULL)             /* select_key admits only with a key */
+        return deny(out, DLG_UNKNOWN_KEY, "no key selected");
     if (!signature_ok(lk, t))
         return deny(out, DLG_BAD_SIGNATURE, "signature does not verify with key \"%s\"",
                     lk->key->kid ? lk->key->kid : "");

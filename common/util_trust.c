@@ -85,9 +85,10 @@ static char *resolve_trusted(const char *what, const char *dir, char *err, size_
         goto fail;
     }
     if (dir[0] == '/') {
-        if (strlen(dir) >= cap)
+        size_t dl = strlen(dir);
+        if (dl >= cap)
             goto toolong;
-        strcpy(rest, dir);
+        memcpy(rest, dir, dl + 1);
     } else {
         if (getcwd(cur, PATH_MAX) == NULL) {
             set_err(err, errlen, "%s: %s", what, errno_str(errno, eb, sizeof(eb)));
@@ -100,7 +101,7 @@ static char *resolve_trusted(const char *what, const char *dir, char *err, size_
         rest[cl] = '/';
         memcpy(rest + cl + 1, dir, strlen(dir) + 1);
     }
-    strcpy(cur, "/");
+    memcpy(cur, "/", 2);
     if (check_dir_entry(what, "/", err, errlen) != 0)
         goto fail;
     for (;;) {
@@ -126,7 +127,7 @@ static char *resolve_trusted(const char *what, const char *dir, char *err, size_
             if (last != NULL && last != cur)
                 *last = '\0';
             else
-                strcpy(cur, "/");
+                memcpy(cur, "/", 2);
             memmove(rest, rest + 2, strlen(rest + 2) + 1);
             continue;
         }
@@ -167,12 +168,12 @@ static char *resolve_trusted(const char *what, const char *dir, char *err, size_
             memmove(rest + n, rest, strlen(rest) + 1);
             memcpy(rest, target, (size_t)n);
             if (target[0] == '/')
-                strcpy(cur, "/");
+                memcpy(cur, "/", 2);
             continue;
         }
         if (check_dir_entry(what, cand, err, errlen) != 0)
             goto fail;
-        strcpy(cur, cand);
+        memcpy(cur, cand, strlen(cand) + 1);   /* cand is shorter than cap */
     }
     free(rest);
     free(cand);

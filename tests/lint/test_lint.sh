@@ -50,10 +50,10 @@ if [ "$tidy_rc" -ne 0 ] || [ -n "$tidy_err" ]; then
     { echo "$tidy_err"; grep -E ': error: ' "$log"; } | sed 's/^/# /' | head -n 40
     exit 1
 fi
-findings=$(grep -E '^[^ ]+:[0-9]+:[0-9]+: (warning|error): .*\[[a-z0-9.,-]+\]$' "$log" | sort -u |
+findings=$(grep -E '^[^ ]+:[0-9]+:[0-9]+: (warning|error): .*\[[A-Za-z0-9.,-]+\]$' "$log" | sort -u |
     while IFS= read -r l; do
         file=${l%%:*}; file=${file#$PWD/}
-        check=$(echo "$l" | sed -E 's/.*\[([a-z0-9.-]+)(,[^]]*)?\]$/\1/')
+        check=$(echo "$l" | sed -E 's/.*\[([A-Za-z0-9.-]+)(,[^]]*)?\]$/\1/')
         grep -qxF "$file:$check" tests/lint/tidy.supp || echo "$l"
     done)
 if [ -z "$findings" ]; then
