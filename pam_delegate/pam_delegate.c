@@ -68,14 +68,29 @@ static void ctx_free(struct pd_ctx *c)
     dlg_diag_free(&c->diag);
 }
 
+/* A user name for a log line: PAM_USER can be anything a client sent, so
+ * every byte outside printable ASCII becomes '?' (DESIGN §8: nothing raw). */
+static const char *loggable(const char *s, char *buf, size_t len)
+{
+    size_t i;
+
+    if (s == NULL)
+        return "(no user)";
+    for (i = 0; s[i] != '\0' && i + 1 < len; i++)
+        buf[i] = (s[i] > 0x20 && s[i] < 0x7f) ? s[i] : '?';
+    buf[i] = '\0';
+    return buf;
+}
+
 /* The one clear log line of an unusable config. */
 static void log_config_error(struct pd_ctx *c)
 {
     const char *why = c->args.config_invalid ? "config= must be an absolute path"
                       : c->diag.errors.n > 0 ? c->diag.errors.v[0] : "cannot load";
+    char ub[80];
 
     pam_syslog(c->pamh, LOG_ERR, "unusable config %s (%s): delegation denied for %s",
-               c->args.config, why, c->user ? c->user : "(no user)");
+               c->args.config, why, loggable(c->user, ub, sizeof(ub)));
 }
 
 /* Returns -1 when the audit file could not be written: an admission that
@@ -105,10 +120,12 @@ static int audit(struct pd_ctx *c, const char *event, const struct dlg_verdict *
 
     if (rc != 0)
         pam_syslog(c->pamh, LOG_ERR, "cannot write the audit file");
-    if (c->args.debug)
+    if (c->args.debug) {
+        char ub[80];
         pam_syslog(c->pamh, LOG_DEBUG, "%s user=%s service=%s%s%s", event,
-                   c->user ? c->user : "", c->service ? c->service : "",
+                   loggable(c->user, ub, sizeof(ub)), c->service ? c->service : "",
                    ev.reason ? " reason=" : "", ev.reason ? ev.reason : "");
+    }
     return rc;
 }
 

@@ -131,6 +131,28 @@ static void test_config_symlink(void **state)
     free(real);
 }
 
+/* PAM_USER is whatever a client sent: with an unusable config the refusal's
+ * log line names it, and no control byte of it may reach the log raw. */
+static void test_hostile_user_name_logged(void **state)
+{
+    static const char user[] = "evil\nuser\x1b[31m\r";
+    char *real = tl_path(T.dir, "real.conf");
+    char *text;
+
+    (void)state;
+    assert_int_equal(rename(T.conf, real), 0);
+    assert_int_equal(auth_once("sshd", user, pdt_claims()), PAM_AUTH_ERR);
+    assert_int_equal(log_count("delegation denied for evil?user?[31m?"), 1);
+    text = log_since_mark();
+    assert_non_null(text);
+    assert_null(strstr(text, "\x1b"));
+    assert_null(strstr(text, "\r"));
+    assert_null(strstr(text, "evil\n"));
+    free(text);
+    assert_int_equal(rename(real, T.conf), 0);
+    free(real);
+}
+
 static void test_config_fifo(void **state)
 {
     (void)state;
@@ -459,6 +481,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_control, hh_setup, pdt_teardown),
         cmocka_unit_test_setup_teardown(test_config_symlink, hh_setup, pdt_teardown),
+        cmocka_unit_test_setup_teardown(test_hostile_user_name_logged, hh_setup, pdt_teardown),
         cmocka_unit_test_setup_teardown(test_config_fifo, hh_setup, pdt_teardown),
         cmocka_unit_test_setup_teardown(test_key_fifo, hh_setup, pdt_teardown),
         cmocka_unit_test_setup_teardown(test_config_growing, hh_setup, pdt_teardown),
