@@ -45,8 +45,8 @@ static void on_stop(int sig)
 struct watch {
     const struct ctl_verb *v;
     const char *config, *dir;
-    struct dlg_config *cfg;         /* NULL: unusable now (only expiry ends) */
-    struct dlg_config *audit_cfg;   /* the last usable one, for the audit trail */
+    struct dlg_config *cfg;         /* NULL: unusable now (only expiry ends); else audit_cfg */
+    struct dlg_config *audit_cfg;   /* the last usable one, for the audit trail (owns it) */
     int ifd;
     int wds[MAX_WATCHES];
     int nwds;
@@ -134,7 +134,8 @@ static void reload_as(struct watch *w, bool safety)
     struct dlg_config *cfg = dlg_config_load_stamped(w->config, &diag);
     const char *why;
 
-    dlg_config_free(w->cfg);
+    /* w->cfg is NULL or the same object as w->audit_cfg, which keeps the
+     * last usable config alive while the current one is unusable */
     w->cfg = cfg;
     w->compile_pending = cfg != NULL;
     w->compile_racy = false;
@@ -142,9 +143,8 @@ static void reload_as(struct watch *w, bool safety)
         if (w->last_error[0])
             logf_("config %s usable again", w->config);
         w->last_error[0] = '\0';
-        if (w->audit_cfg != cfg)
-            dlg_config_free(w->audit_cfg);
-        w->audit_cfg = dlg_config_load(w->config, NULL);
+        dlg_config_free(w->audit_cfg);
+        w->audit_cfg = cfg;
     } else {
         why = diag.errors.n > 0 ? diag.errors.v[0] : "cannot load";
         /* once per change (reload runs when a file changed; the safety
@@ -483,8 +483,7 @@ static int run_watch(const struct ctl_verb *v, int argc, char **argv)
     for (i = 0; i < w.nending; i++)
         dlg_end_free(&w.ending[i]);
     free(w.ending);
-    dlg_config_free(w.cfg);
-    dlg_config_free(w.audit_cfg);
+    dlg_config_free(w.audit_cfg);     /* w.cfg is NULL or the same object */
     close(w.ifd);
     return CTL_OK;
 }
