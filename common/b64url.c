@@ -6,10 +6,10 @@
 
 #include <openssl/evp.h>
 
+#include "b64.h"
 #include "ticket.h"
 
-/* Value of a base64url character, or -1. */
-static int b64url_value(unsigned char c)
+int dlg_b64_digit(unsigned char c, char d62, char d63)
 {
     if (c >= 'A' && c <= 'Z')
         return c - 'A';
@@ -17,11 +17,17 @@ static int b64url_value(unsigned char c)
         return c - 'a' + 26;
     if (c >= '0' && c <= '9')
         return c - '0' + 52;
-    if (c == '-')
+    if (c == (unsigned char)d62)
         return 62;
-    if (c == '_')
+    if (c == (unsigned char)d63)
         return 63;
     return -1;
+}
+
+/* Value of a base64url character, or -1. */
+static int b64url_value(unsigned char c)
+{
+    return dlg_b64_digit(c, '-', '_');
 }
 
 int dlg_b64url_decode(const char *in, size_t inlen, unsigned char **out, size_t *outlen)

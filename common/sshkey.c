@@ -13,6 +13,7 @@
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 
+#include "b64.h"
 #include "sshkey.h"
 
 #define SSH_BLOB_MAX  8192            /* an RSA-16384 key is ~2 KiB */
@@ -20,17 +21,7 @@
 
 static int b64_value(unsigned char c)
 {
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '+')
-        return 62;
-    if (c == '/')
-        return 63;
-    return -1;
+    return dlg_b64_digit(c, '+', '/');
 }
 
 bool dlg_ssh_fp_valid(const char *s)
