@@ -11,7 +11,9 @@
 #include <pwd.h>
 #include <shadow.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <valgrind/valgrind.h>
@@ -449,10 +451,24 @@ static void *churn_reader(void *arg)
 }
 
 /* A child forked at any moment can still look up (no lock inherited held). */
+/* gcc 12's sanitizer runtimes do not take their own allocator locks around
+ * fork (LLVM's compiler-rt marks its fork_threaded test "UNSUPPORTED: tsan"
+ * for that reason): a child that allocates can hang inside the runtime, seen
+ * here in TSan's DenseSlabAlloc::Refill under MetaMap::AllocBlock and in
+ * ASan's malloc.  Under a sanitizer the children exit at once; the sanitizer
+ * still checks the parent side, the atfork handlers taking every module lock
+ * while readers, an enumerator and a writer are busy.  The plain build runs
+ * the lookups in every child. */
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+static const bool child_lookups = false;
+#else
+static const bool child_lookups = true;
+#endif
+
 static void test_fork_while_busy(void **state)
 {
     pthread_t t[4];
-    int i, st, hung = 0, bad = 0, forks = 200;
+    int i, st, hung = 0, bad = 0, forks = 200, sig = 0, code = 0;
     const char *env = getenv("DLG_NSS_FORKS");     /* fewer under TSan */
     pid_t pid;
 
@@ -477,6 +493,8 @@ static void test_fork_while_busy(void **state)
             int err;
 
             alarm(60);   /* a hang, not a slow machine */
+            if (!child_lookups)
+                _exit(0);
             if (_nss_delegate_getpwnam_r("t00", &pw, buf, sizeof(buf), &err) !=
                 NSS_STATUS_SUCCESS)
                 _exit(1);
@@ -487,18 +505,23 @@ static void test_fork_while_busy(void **state)
             _exit(0);
         }
         assert_int_equal(waitpid(pid, &st, 0), pid);
-        if (WIFSIGNALED(st))
+        if (WIFSIGNALED(st)) {
             hung++;
-        else if (WEXITSTATUS(st) != 0)
+            sig = WTERMSIG(st);
+        } else if (WEXITSTATUS(st) != 0) {
             bad++;
+            code = WEXITSTATUS(st);
+        }
     }
     atomic_store(&churn_stop, true);
     for (i = 0; i < 4; i++)
         assert_int_equal(pthread_join(t[i], NULL), 0);
     if (atomic_load(&failures) != 0)
         fail_msg("%u wrong answers, first: %s", atomic_load(&failures), first_failure);
-    assert_int_equal(hung, 0);
-    assert_int_equal(bad, 0);
+    if (hung != 0 || bad != 0)
+        fail_msg("after %d forks: %d children killed (last by signal %d: %s), "
+                 "%d exited non-zero (last with %d)", i, hung, sig,
+                 sig != 0 ? strsignal(sig) : "-", bad, code);
 }
 
 static int setup(void **state)
@@ -520,9 +543,6 @@ static int teardown(void **state)
 /* Why the fork test cannot run here, or NULL. */
 static const char *fork_test_unsupported(void)
 {
-#if defined(__SANITIZE_ADDRESS__)
-    return "gcc 12's ASan allocator lock is not fork-safe (the child hangs in malloc)";
-#endif
     if (RUNNING_ON_VALGRIND)
         return "valgrind reports the other threads' memory as leaked in every child";
     return NULL;
