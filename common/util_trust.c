@@ -32,8 +32,28 @@ static const char *errno_str(int e, char *buf, size_t len)
     return strerror_r(e, buf, len);
 }
 
-/* One directory of the path: root-owned, and not writable by group or
- * others unless it is a sticky directory (/tmp). */
+/* One directory of the path, st its lstat: root-owned, and not writable by
+ * group or others unless it is a sticky directory (/tmp). */
+static int check_dir_stat(const char *what, const char *dir, const struct stat *st,
+                          char *err, size_t errlen)
+{
+    if (!S_ISDIR(st->st_mode)) {
+        set_err(err, errlen, "%s: %s is not a directory", what, dir);
+        return -1;
+    }
+    if (st->st_uid != 0) {
+        set_err(err, errlen, "%s: directory %s is owned by uid %lu, not root",
+                what, dir, (unsigned long)st->st_uid);
+        return -1;
+    }
+    if ((st->st_mode & (S_IWGRP | S_IWOTH)) != 0 && (st->st_mode & S_ISVTX) == 0) {
+        set_err(err, errlen, "%s: directory %s (mode %04o) is writable by group or others",
+                what, dir, (unsigned)(st->st_mode & 07777));
+        return -1;
+    }
+    return 0;
+}
+
 static int check_dir_entry(const char *what, const char *dir, char *err, size_t errlen)
 {
     struct stat st;
@@ -43,21 +63,7 @@ static int check_dir_entry(const char *what, const char *dir, char *err, size_t 
         set_err(err, errlen, "%s: directory %s: %s", what, dir, errno_str(errno, eb, sizeof(eb)));
         return -1;
     }
-    if (!S_ISDIR(st.st_mode)) {
-        set_err(err, errlen, "%s: %s is not a directory", what, dir);
-        return -1;
-    }
-    if (st.st_uid != 0) {
-        set_err(err, errlen, "%s: directory %s is owned by uid %lu, not root",
-                what, dir, (unsigned long)st.st_uid);
-        return -1;
-    }
-    if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0 && (st.st_mode & S_ISVTX) == 0) {
-        set_err(err, errlen, "%s: directory %s (mode %04o) is writable by group or others",
-                what, dir, (unsigned)(st.st_mode & 07777));
-        return -1;
-    }
-    return 0;
+    return check_dir_stat(what, dir, &st, err, errlen);
 }
 
 /* Resolve dir component by component as it is written, from "/" down:
@@ -171,7 +177,7 @@ static char *resolve_trusted(const char *what, const char *dir, char *err, size_
                 memcpy(cur, "/", 2);
             continue;
         }
-        if (check_dir_entry(what, cand, err, errlen) != 0)
+        if (check_dir_stat(what, cand, &st, err, errlen) != 0)
             goto fail;
         memcpy(cur, cand, strlen(cand) + 1);   /* cand is shorter than cap */
     }
