@@ -225,9 +225,37 @@ static bool session_live(const struct dlg_session *s)
     return s->start_ticks && dlg_proc_start_ticks(s->pid, &ticks) == 0 && ticks == s->start_ticks;
 }
 
+/* Does the process a group is named after (SERVICE-PID-TICKS, as
+ * pam_delegate names them) still run?  Between its mkdir and the move of
+ * that process into it, a new session's group is empty and no record names
+ * it yet: removing it then would refuse the login. */
+static bool creator_runs(const char *name)
+{
+    const char *dash2 = strrchr(name, '-'), *dash1;
+    char *end;
+    unsigned long long pid, ticks;
+    uint64_t now;
+
+    if (dash2 == NULL || dash2 == name)
+        return false;
+    for (dash1 = dash2 - 1; dash1 > name && *dash1 != '-'; dash1--)
+        ;
+    if (*dash1 != '-' || dash1[1] < '0' || dash1[1] > '9' || dash2[1] < '0' || dash2[1] > '9')
+        return false;
+    errno = 0;
+    pid = strtoull(dash1 + 1, &end, 10);
+    if (errno != 0 || end != dash2 || pid == 0 || pid > INT_MAX)
+        return false;
+    ticks = strtoull(dash2 + 1, &end, 10);
+    if (errno != 0 || *end != '\0')
+        return false;
+    return dlg_proc_start_ticks((pid_t)pid, &now) == 0 && now == ticks;
+}
+
 /* Empty top-level groups that no record names (a session that ended by
- * itself: its leader cannot remove the group it runs in).  Never touches a
- * process: only empty directories are removed. */
+ * itself: its leader cannot remove the group it runs in), once the process
+ * they are named after is gone.  Never touches a process: only empty
+ * directories are removed. */
 static int sweep(const struct dlg_session *list, int n)
 {
     char mnt[256], fs[512], path[DLG_CG_PATH_MAX];
@@ -255,6 +283,10 @@ static int sweep(const struct dlg_session *list, int n)
                                        dlg_cg_is_within(path, list[i].cgroup));
         if (named)
             continue;
+        if (creator_runs(de->d_name)) {
+            busy++;         /* a session being set up: look again soon */
+            continue;
+        }
         empty = dlg_cg_empty(path);
         if (empty == 1)
             (void)dlg_cg_remove(path);

@@ -326,6 +326,26 @@ mv /run/delegate/sessions.saved /run/delegate/sessions
 out=$(ssh_kbd "$T" "$ACTOR" 'echo ADMITTED')
 check "records usable again: the same ticket logs in" grep -qx ADMITTED <<<"$out"
 
+# ---- watch's sweep spares the group of a session being set up ---------------------------
+# Between pam_delegate's mkdir of a new session's group (SERVICE-PID-TICKS)
+# and the move of that process into it, the group is empty and no record
+# names it yet: sweeping it then would refuse the login.
+sleep 7992 </dev/null >/dev/null 2>&1 &
+SETUP_PID=$!
+setup_ticks=$(cut -d")" -f2- "/proc/$SETUP_PID/stat" | cut -d" " -f21)
+g_setup=/delegate/$SSHD_SVC-$SETUP_PID-$setup_ticks
+g_gone=/delegate/$SSHD_SVC-4194304-1      # no process can have that pid (pid_max <= 2^22)
+mkdir "$CG$g_setup" "$CG$g_gone"
+: >/run/delegate/sessions/.sweep-trigger   # a scan now, not at the 60 s safety re-check
+rm -f /run/delegate/sessions/.sweep-trigger
+check "sweep: an empty group no record names, whose process is gone, is removed" \
+    wait_for "$WAIT" group_gone "$g_gone"
+check "sweep: in the same scan, the empty group of a session being set up is kept" \
+    test -d "$CG$g_setup"
+kill "$SETUP_PID"; wait "$SETUP_PID" 2>/dev/null
+check "sweep: once its process is gone, that group is removed too" \
+    wait_for "$WAIT" group_gone "$g_setup"
+
 # ---- nothing else touched, nothing left behind ------------------------------------------
 check "a root process outside any session is untouched" kill -0 "$OUTSIDE_ROOT"
 check "a process of a local user outside any session is untouched" \
