@@ -331,6 +331,15 @@ if "$BB/bench_exec" "$SUDO_PAIRS" 2 "$NS/bin/sudo-ticket" "$NS/bin/sudo-permit" 
 else
     not_ok "bench_exec sudo"; cat "$W/sudo.err" >&2
 fi
+log "containment step alone: one cgroup move, spaced as logins and back to back"
+if [ "${BENCH_QUICK:-0}" = 1 ]; then MOVES=10; else MOVES=101; fi
+if /usr/bin/python3 "$BENCH_DIR/cgroup_move.py" "$MOVES" 20 >"$W/cgmove.out" 2>"$W/cgmove.err"; then
+    cat "$W/cgmove.out" >>"$RES"
+else
+    not_ok "cgroup move benchmark"; cat "$W/cgmove.err" >&2
+fi
+check "the cgroup move benchmark removed its groups" \
+    bash -c '[ -z "$(find /sys/fs/cgroup -maxdepth 1 -name "bench-move-*")" ]'
 log "session end: exp -> empty group over 100 sessions; watch idle CPU"
 if [ "${BENCH_QUICK:-0}" = 1 ]; then IDLE_S=5; else IDLE_S=60; fi
 if /usr/bin/python3 "$BENCH_DIR/session_end.py" "$CTL" "$CONF" 100 "$IDLE_S" "$SSHD_SVC" >"$W/send.out" 2>"$W/send.err"; then

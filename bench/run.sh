@@ -87,6 +87,8 @@ row "  (d)/(c), per pair"                                  ssh.bound_ratio x 1
 row "sudo -S -u alice true, pam_permit-only stack"         sudo.permit   ms 1
 row "sudo -S -u alice true, actor with a ticket"           sudo.delegate ms 1
 row "  ticket/permit, per pair"                            sudo.ratio    x  1
+row "one cgroup move (containment), 20 ms apart"          cgmove.spaced ms 1
+row "one cgroup move (containment), back to back"         cgmove.b2b    ms 1
 row "exp -> empty group, 100 sessions expiring at once"     session_end.delay_ms ms 1
 awk '$1 == "watch.idle_cpu_ms" { c = $2 } $1 == "watch.idle_seconds" { s = $2 }
      END { if (s) printf "  %-52s %10.3f ms  (user+system over %d s)\n", "delegatectl watch CPU while idle, 100 sessions open", c, s }' "$R"
