@@ -58,19 +58,6 @@ unshare --cgroup --mount --propagation private -- /bin/sh -c '
 rc=$?
 cat "$dir/out"
 lines=$(wc -l <"$dir/audit.jsonl" 2>/dev/null || echo 0)
-# ok only when valgrind itself and the program exited 0 and valgrind's own
-# summaries say so: no error, nothing definitely or indirectly lost.
-vg_summary_ok() {
-    grep -qE '^==[0-9]+== ERROR SUMMARY: 0 errors from 0 contexts' "$dir/vg.log" || return 1
-    grep -qE '^==[0-9]+== All heap blocks were freed' "$dir/vg.log" && return 0
-    grep -qE '^==[0-9]+== +definitely lost: 0 bytes in 0 blocks' "$dir/vg.log" &&
-        grep -qE '^==[0-9]+== +indirectly lost: 0 bytes in 0 blocks' "$dir/vg.log"
-}
-if [ "$rc" -ne 0 ] || ! vg_summary_ok; then
-    echo "not ok 3 - valgrind: exit $rc, errors or definite/indirect leaks:"
-    grep -E '^==[0-9]+== (ERROR SUMMARY|.*lost:|Invalid|Conditional|.*definitely|.*indirectly)' \
-        "$dir/vg.log" | head -40 | sed 's/^/# /'
-    grep -v '^==' "$dir/err" | head -10 | sed 's/^/# /'
-    exit 1
-fi
+. tests/lib/valgrind.sh
+vg_verdict "$rc" "$dir/vg.log" "$dir/err" || exit 1
 echo "ok 3 - valgrind (exit 0, ERROR SUMMARY 0): no errors, no definite/indirect leaks in $N cycles ($(( $(date +%s) - start )) s, $lines audit lines)"
