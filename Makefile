@@ -48,12 +48,19 @@ LDFLAGS_ALL := -Wl,-z,relro,-z,now -Wl,--as-needed $(SANLD) $(LDFLAGS)
 LIBS_NSS    := -lconfig
 LIBS_FULL   := -lconfig -lcrypto -ljansson
 
-# common/: util*.c, config*.c and alg.c are libc+libconfig only (linked into the
-# NSS module); everything else may use OpenSSL and jansson.
-NSS_CONFIG_SRC  := $(sort $(wildcard common/config*.c))
-NSS_COMMON_SRC  := $(sort $(wildcard common/util*.c)) $(NSS_CONFIG_SRC) common/compiled_read.c \
-                   common/alg.c
-COMMON_SRC      := $(sort $(wildcard common/*.c))
+# common/ is grouped by concern, each folder using only the ones listed before
+# it: util/ (small helpers), ticket/ (JWT format, algorithms, signing), config/
+# (the text loader and the compiled form), decision/ (keys, the decision,
+# single use), audit/, session/ (records, containment, ending sessions).
+# util/*.c, config/config*.c, config/compiled_read.c and ticket/alg.c are
+# libc+libconfig only (linked into the NSS module); everything else may use
+# OpenSSL and jansson.
+COMMON_DIRS     := util ticket config decision audit session
+COMMON_HDR      := $(wildcard $(addsuffix /*.h,$(addprefix common/,$(COMMON_DIRS))))
+NSS_CONFIG_SRC  := $(sort $(wildcard common/config/config*.c))
+NSS_COMMON_SRC  := $(sort $(wildcard common/util/*.c)) $(NSS_CONFIG_SRC) \
+                   common/config/compiled_read.c common/ticket/alg.c
+COMMON_SRC      := $(sort $(wildcard $(addsuffix /*.c,$(addprefix common/,$(COMMON_DIRS)))))
 PAM_SRC         := $(sort $(wildcard pam_delegate/*.c))
 NSS_SRC         := $(sort $(wildcard nss_delegate/*.c))
 CTL_SRC         := $(sort $(wildcard delegatectl/*.c))
@@ -86,7 +93,7 @@ all: $(PAM_SO) $(NSS_SO) $(CTL)
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 
-$(B)/obj/%.o: %.c $(wildcard common/*.h)
+$(B)/obj/%.o: %.c $(COMMON_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -c -o $@ $<
 
@@ -99,7 +106,7 @@ $(LIBCOMMON): $(call obj,$(COMMON_SRC))
 NSS_COMMON_OBJ := $(patsubst common/%.c,$(B)/obj-nss/common/%.o,$(NSS_CONFIG_SRC)) \
                   $(call obj,$(filter-out $(NSS_CONFIG_SRC),$(NSS_COMMON_SRC)))
 
-$(B)/obj-nss/common/%.o: common/%.c nss_delegate/lcshim.h $(wildcard common/*.h)
+$(B)/obj-nss/common/%.o: common/%.c nss_delegate/lcshim.h $(COMMON_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -include nss_delegate/lcshim.h -c -o $@ $<
 

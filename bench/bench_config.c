@@ -13,8 +13,8 @@
 #include <string.h>
 
 #include "bench_common.h"
-#include "compiled.h"
-#include "config.h"
+#include "config/compiled.h"
+#include "config/config.h"
 
 static const char *conf_path, *cpl_path;
 static unsigned long failures;

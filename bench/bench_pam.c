@@ -29,7 +29,7 @@
 #include <security/pam_appl.h>
 
 #include "bench_common.h"
-#include "ticket.h"
+#include "ticket/ticket.h"
 
 struct pam_bench {
     const char *confdir, *confdir2, *cur_confdir, *service, *user, *rhost, *ticket;

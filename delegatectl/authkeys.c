@@ -14,9 +14,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "compiled.h"
+#include "config/compiled.h"
 #include "ctl.h"
-#include "sshkey.h"
+#include "ticket/sshkey.h"
 
 /* What the line allows: a command or a shell with a pty; no forwarding of
  * ports, agent or X11, no ~/.ssh/rc. */

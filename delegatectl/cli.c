@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "ctl.h"
-#include "ticket.h"
+#include "ticket/ticket.h"
 
 static void vmsg(const struct ctl_verb *v, const char *kind, const char *fmt, va_list ap)
 {

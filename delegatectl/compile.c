@@ -4,7 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "compiled.h"
+#include "config/compiled.h"
 #include "ctl.h"
 
 /* Where the compiled form of config goes: $DELEGATE_COMPILED, else

@@ -7,9 +7,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config.h"
-#include "keys.h"
-#include "ticket.h"
+#include "config/config.h"
+#include "decision/keys.h"
+#include "ticket/ticket.h"
 
 /* Size of the buffers ctl_read_ticket returns (wipe all of it). */
 #define CTL_TICKET_BUF (DLG_TICKET_MAX + 4)

@@ -8,7 +8,7 @@
 #include <jansson.h>
 
 #include "ctl.h"
-#include "ticket.h"
+#include "ticket/ticket.h"
 
 /* The ticket is hostile until verified: nothing it carries reaches the
  * terminal raw.  Printable ASCII (and, with keep_newlines, the newlines of

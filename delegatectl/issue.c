@@ -9,8 +9,8 @@
 #include <openssl/rand.h>
 
 #include "ctl.h"
-#include "sign.h"
-#include "sshkey.h"
+#include "ticket/sign.h"
+#include "ticket/sshkey.h"
 
 /* sudo refuses a conversation reply of this many bytes or more */
 #define SUDO_REPLY_MAX 512

@@ -12,7 +12,7 @@
 #include <openssl/x509.h>
 
 #include "ctl.h"
-#include "sign.h"
+#include "ticket/sign.h"
 
 /* "SHA256:<base64>" of the DER SubjectPublicKeyInfo, as ssh-keygen -l shows. */
 static int fingerprint(EVP_PKEY *key, char *out, size_t outlen)

@@ -10,10 +10,10 @@
 
 #include <jansson.h>
 
-#include "cgroup.h"
+#include "session/cgroup.h"
 #include "ctl.h"
-#include "ending.h"
-#include "session.h"
+#include "session/ending.h"
+#include "session/session.h"
 
 static const char *dash(const char *s)
 {

@@ -4,10 +4,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "compiled.h"
+#include "config/compiled.h"
 #include "ctl.h"
-#include "policy.h"
-#include "sshkey.h"
+#include "decision/policy.h"
+#include "ticket/sshkey.h"
 
 static const char *or_dash(const char *s)
 {

@@ -23,11 +23,11 @@
 #include <unistd.h>
 #include <dirent.h>
 
-#include "cgroup.h"
-#include "compiled.h"
+#include "session/cgroup.h"
+#include "config/compiled.h"
 #include "ctl.h"
-#include "ending.h"
-#include "session.h"
+#include "session/ending.h"
+#include "session/session.h"
 
 #define SAFETY_MS   60000       /* re-check even when nothing happened */
 #define BUSY_MS     100         /* while sessions are ending */

@@ -16,7 +16,7 @@
 #include <syslog.h>
 #include <time.h>
 
-#include "compiled.h"
+#include "config/compiled.h"
 #include "nss_cache.h"
 
 struct nss_snap {

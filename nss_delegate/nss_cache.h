@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "config.h"
+#include "config/config.h"
 
 /* Ids below this are never managed (DESIGN.md §6 refuses them in the config),
  * so they are answered NOTFOUND without looking at the config. */

@@ -12,7 +12,7 @@
 #include <shadow.h>
 #include <stddef.h>
 
-#include "config.h"
+#include "config/config.h"
 
 /* The actor as an account: NULL when absent or revoked. */
 const struct dlg_actor *nss_live_actor(const struct dlg_config *cfg, const char *name);

@@ -5,8 +5,8 @@
 #include <security/pam_ext.h>
 
 #include "pam_delegate.h"
-#include "compiled.h"
-#include "util.h"
+#include "config/compiled.h"
+#include "util/util.h"
 
 void pd_parse_args(pam_handle_t *pamh, int argc, const char **argv, struct pd_args *args)
 {

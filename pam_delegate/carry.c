@@ -24,8 +24,8 @@
 #include <security/pam_ext.h>
 
 #include "pam_delegate.h"
-#include "sshkey.h"
-#include "util.h"
+#include "ticket/sshkey.h"
+#include "util/util.h"
 
 #define PD_CARRY_MAX   16384
 #define PD_CARRY_VERSION 1

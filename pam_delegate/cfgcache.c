@@ -18,7 +18,7 @@
 
 #include <security/pam_modules.h>
 
-#include "compiled.h"
+#include "config/compiled.h"
 #include "pam_delegate.h"
 
 #define PD_CONFIG_DATA_NAME "pam_delegate:config"

@@ -9,10 +9,10 @@
 
 #include <security/pam_ext.h>
 
-#include "audit.h"
-#include "cgroup.h"
+#include "audit/audit.h"
+#include "session/cgroup.h"
 #include "pam_delegate.h"
-#include "session.h"
+#include "session/session.h"
 
 int pd_session_preflight(pam_handle_t *pamh, const struct dlg_config *cfg, const char *user)
 {

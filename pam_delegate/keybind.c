@@ -19,9 +19,9 @@
 #include <security/pam_modules.h>
 
 #include "pam_delegate.h"
-#include "service.h"
-#include "session.h"
-#include "sshkey.h"
+#include "decision/service.h"
+#include "session/session.h"
+#include "ticket/sshkey.h"
 
 /* sudo, sudo-i, su, su-l */
 static bool local_service(const char *service)

@@ -11,14 +11,14 @@
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
 
-#include "audit.h"
-#include "cgroup.h"
-#include "config.h"
-#include "keys.h"
+#include "audit/audit.h"
+#include "session/cgroup.h"
+#include "config/config.h"
+#include "decision/keys.h"
 #include "pam_delegate.h"
-#include "policy.h"
-#include "session.h"
-#include "util.h"
+#include "decision/policy.h"
+#include "session/session.h"
+#include "util/util.h"
 
 /* The entry points: the only symbols the module exports (with the version
  * script; everything else is built with hidden visibility). */

@@ -10,8 +10,8 @@
 
 #include <security/pam_modules.h>
 
-#include "paths.h"
-#include "policy.h"
+#include "util/paths.h"
+#include "decision/policy.h"
 
 /* Where auth leaves its verified result for a session phase that runs in
  * another process (sshd keyboard-interactive: auth in a child, session in

@@ -2,7 +2,7 @@
 # Line and branch coverage (`make coverage`): builds with --coverage into
 # build-cov/, runs the unit, NSS, PAM, CLI and adversarial tiers, and
 # reports (lcov) common/, pam_delegate/ and nss_delegate/, plus whether
-# every denial in the decision code (common/policy.c) ran at least once.
+# every denial in the decision code (common/decision/policy.c) ran at least once.
 # HTML report: build-cov/coverage/index.html.
 set -u
 cd "$(dirname "$0")/.."
@@ -32,12 +32,12 @@ awk -v root="$PWD/" '
         }
     }' "$info" | sort | sed '1i directory                 lines                branches'
 
-# Every denial reason of the decision (common/policy.c) given at least once:
+# Every denial reason of the decision (common/decision/policy.c) given at least once:
 # for each reason, at least one of its `deny(out, DLG_...)` lines ran.
 # (Out-of-memory denials, which only allocation failure reaches, are listed
 # apart.)
 awk -v root="$PWD/" '
-    /^SF:/ { in_policy = ($0 ~ /common\/policy\.c$/) }
+    /^SF:/ { in_policy = ($0 ~ /common\/decision\/policy\.c$/) }
     in_policy && /^DA:/ { split(substr($0, 4), a, ","); hit[a[1]] = a[2] }
     END { for (l in hit) print l, hit[l] }' "$info" | sort -n >"$CB/policy.hits"
 declare -A reason_hit=()
@@ -48,12 +48,12 @@ while IFS=: read -r line text; do
     [ -n "${reason_hit[$reason]:-}" ] || reason_hit[$reason]=0
     if [ -n "$count" ] && [ "$count" != 0 ]; then
         reason_hit[$reason]=1
-    elif sed -n "${line},$((line + 1))p" common/policy.c | grep -q 'out of memory'; then
+    elif sed -n "${line},$((line + 1))p" common/decision/policy.c | grep -q 'out of memory'; then
         oom_missed=$((oom_missed + 1))
     else
-        echo "denial line never run: common/policy.c:$line $reason"
+        echo "denial line never run: common/decision/policy.c:$line $reason"
     fi
-done < <(grep -nE 'deny\(out, DLG_[A-Z_]+' common/policy.c)
+done < <(grep -nE 'deny\(out, DLG_[A-Z_]+' common/decision/policy.c)
 total=${#reason_hit[@]} covered=0
 for r in "${!reason_hit[@]}"; do
     if [ "${reason_hit[$r]}" = 1 ]; then covered=$((covered + 1)); else echo "denial reason never given: $r"; fi

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "catalogue.h"
-#include "policy.h"
+#include "decision/policy.h"
 #include "testlib.h"
 
 struct adv_keys {

@@ -11,7 +11,7 @@
 #ifndef DLG_ADV_CATALOGUE_H
 #define DLG_ADV_CATALOGUE_H
 
-#include "reason.h"
+#include "ticket/reason.h"
 
 /* The fixed config of both suites; @KEYDIR@ is the dir holding ed.pub,
  * ec.pub and rsa.pub. */

@@ -18,9 +18,9 @@
 #include <openssl/ecdsa.h>
 
 #include "adv_mint.h"
-#include "keys.h"
-#include "policy.h"
-#include "sign.h"
+#include "decision/keys.h"
+#include "decision/policy.h"
+#include "ticket/sign.h"
 #include "testlib.h"
 
 static char *dir;

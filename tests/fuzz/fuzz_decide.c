@@ -16,10 +16,10 @@
 
 #include "fuzz_env.h"
 #include "fuzz_oracle.h"
-#include "once.h"
-#include "policy.h"
-#include "sign.h"
-#include "ticket.h"
+#include "decision/once.h"
+#include "decision/policy.h"
+#include "ticket/sign.h"
+#include "ticket/ticket.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -9,8 +9,8 @@
 
 #include <openssl/evp.h>
 
-#include "config.h"
-#include "keys.h"
+#include "config/config.h"
+#include "decision/keys.h"
 
 /* The fixed "now" of every harness and of the seed tickets. */
 #define FUZZ_NOW 1800000000LL

@@ -12,8 +12,8 @@
 
 #include "catalogue.h"
 #include "fuzz_env.h"
-#include "policy.h"
-#include "ticket.h"
+#include "decision/policy.h"
+#include "ticket/ticket.h"
 
 static void oracle_fail(const char *why)
 {

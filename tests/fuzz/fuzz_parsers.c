@@ -11,9 +11,9 @@
 
 #include <jansson.h>
 
-#include "audit.h"
-#include "ticket.h"
-#include "util.h"
+#include "audit/audit.h"
+#include "ticket/ticket.h"
+#include "util/util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

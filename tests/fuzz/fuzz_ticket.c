@@ -7,8 +7,8 @@
 
 #include "fuzz_env.h"
 #include "fuzz_oracle.h"
-#include "policy.h"
-#include "ticket.h"
+#include "decision/policy.h"
+#include "ticket/ticket.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

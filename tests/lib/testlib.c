@@ -14,10 +14,10 @@
 #include <openssl/hmac.h>
 #include <openssl/pem.h>
 
-#include "sign.h"
+#include "ticket/sign.h"
 #include "testlib.h"
-#include "ticket.h"
-#include "util.h"
+#include "ticket/ticket.h"
+#include "util/util.h"
 
 static void die(const char *what)
 {

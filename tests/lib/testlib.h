@@ -11,7 +11,7 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 
-#include "config.h"
+#include "config/config.h"
 
 /* mkdtemp("/tmp/dlgtest.XXXXXX"), chmod 0755 (root-owned, so trusted). */
 char *tl_mkdtemp(void);

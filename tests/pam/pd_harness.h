@@ -28,10 +28,10 @@
 #include <libpamtest.h>
 #include <security/pam_appl.h>
 
-#include "session.h"
-#include "ticket.h"
+#include "session/session.h"
+#include "ticket/ticket.h"
 #include "testlib.h"
-#include "util.h"
+#include "util/util.h"
 
 #define PD_IGNORED PAM_MODULE_UNKNOWN
 

@@ -8,7 +8,7 @@
  *   same-size in-place revocation right after compiling is never missed. */
 #include <fcntl.h>
 
-#include "compiled.h"
+#include "config/compiled.h"
 #include "pd_harness.h"
 
 static char *cpath;

@@ -19,8 +19,8 @@
 
 #include <cmocka.h>
 
-#include "audit.h"
-#include "policy.h"
+#include "audit/audit.h"
+#include "decision/policy.h"
 #include "testlib.h"
 
 #define NOW INT64_C(1790000000)

@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "audit.h"
+#include "audit/audit.h"
 #include "testlib.h"
 
 struct fixture {

@@ -1,4 +1,4 @@
-/* The compiled policy snapshot (common/compiled.h, issue 13):
+/* The compiled policy snapshot (common/config/compiled.h, issue 13):
  * - round trip: the compiled form materializes the very config the text gives;
  * - differential: for many generated configs and tickets the decision from
  *   the compiled form equals the decision from the text, also after random
@@ -24,8 +24,8 @@
 
 #include <cmocka.h>
 
-#include "compiled.h"
-#include "policy.h"
+#include "config/compiled.h"
+#include "decision/policy.h"
 #include "testlib.h"
 
 #define NOW INT64_C(1790000000)

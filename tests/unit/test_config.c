@@ -21,8 +21,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "util.h"
+#include "config/config.h"
+#include "util/util.h"
 
 /* One temp dir for the whole run; each test writes its own file names. */
 static char tmpdir[64];

@@ -18,9 +18,9 @@
 
 #include <cmocka.h>
 
-#include "audit.h"
-#include "once.h"
-#include "policy.h"
+#include "audit/audit.h"
+#include "decision/once.h"
+#include "decision/policy.h"
 #include "testlib.h"
 
 #define NOW INT64_C(1790000000)

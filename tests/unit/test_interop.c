@@ -32,12 +32,12 @@
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
 
-#include "alg.h"
-#include "keys.h"
-#include "policy.h"
-#include "sign.h"
+#include "ticket/alg.h"
+#include "decision/keys.h"
+#include "decision/policy.h"
+#include "ticket/sign.h"
 #include "testlib.h"
-#include "ticket.h"
+#include "ticket/ticket.h"
 
 #define PYTHON "/usr/bin/python3"
 #define INTEROP "tests/unit/interop.py"

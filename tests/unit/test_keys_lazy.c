@@ -18,7 +18,7 @@
 #include <cmocka.h>
 #include <openssl/pem.h>
 
-#include "policy.h"
+#include "decision/policy.h"
 #include "testlib.h"
 
 static char *dir;

@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "once.h"
+#include "decision/once.h"
 #include "testlib.h"
 
 #define NOW  INT64_C(1790000000)

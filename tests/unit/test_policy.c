@@ -16,9 +16,9 @@
 
 #include <cmocka.h>
 
-#include "once.h"
-#include "policy.h"
-#include "sign.h"
+#include "decision/once.h"
+#include "decision/policy.h"
+#include "ticket/sign.h"
 #include "testlib.h"
 
 #define NOW  INT64_C(1790000000)

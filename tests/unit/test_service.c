@@ -12,9 +12,9 @@
 
 #include <cmocka.h>
 
-#include "keys.h"
-#include "policy.h"
-#include "service.h"
+#include "decision/keys.h"
+#include "decision/policy.h"
+#include "decision/service.h"
 #include "testlib.h"
 
 #define NOW INT64_C(1790000000)

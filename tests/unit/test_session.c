@@ -13,8 +13,8 @@
 
 #include <cmocka.h>
 
-#include "cgroup.h"
-#include "session.h"
+#include "session/cgroup.h"
+#include "session/session.h"
 #include "testlib.h"
 
 #define NOW INT64_C(1790000000)

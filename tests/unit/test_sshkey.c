@@ -12,9 +12,9 @@
 
 #include <cmocka.h>
 
-#include "sshkey.h"
+#include "ticket/sshkey.h"
 #include "testlib.h"
-#include "ticket.h"
+#include "ticket/ticket.h"
 
 #define NOW INT64_C(1790000000)
 

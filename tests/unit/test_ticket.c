@@ -11,7 +11,7 @@
 #include <cmocka.h>
 
 #include "testlib.h"
-#include "ticket.h"
+#include "ticket/ticket.h"
 
 #define NOW INT64_C(1790000000)
 

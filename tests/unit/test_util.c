@@ -11,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "util.h"
+#include "util/util.h"
 
 /* ---- times ------------------------------------------------------------- */
 

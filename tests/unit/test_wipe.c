@@ -17,8 +17,8 @@
 
 #include <cmocka.h>
 
-#include "policy.h"
-#include "sign.h"
+#include "decision/policy.h"
+#include "ticket/sign.h"
 #include "testlib.h"
 
 #if defined(__SANITIZE_ADDRESS__)
