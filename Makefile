@@ -142,6 +142,18 @@ $(B)/tests/test_%: tests/unit/test_%.c $(LIBCOMMON) $(call obj,$(TEST_HELPER_SRC
 	$(CC) $(CFLAGS_ALL) -Itests/lib -o $@ $< $(call obj,$(TEST_HELPER_SRC)) $(LIBCOMMON) \
 	    $(LDFLAGS_ALL) -lcmocka $(LIBS_FULL) -lpthread
 
+# The config code built with a field added to three of its lists
+# (config_fields.h, DLG_FIELD_PROBE): the compiled form carries them.
+FIELDS_PROBE_SRC := $(sort $(wildcard common/config/*.c common/util/*.c)) common/ticket/alg.c
+$(B)/tests/test_fields_probe: tests/unit/test_fields_probe.c tests/unit/fields_dump.h \
+                              tests/unit/fields_conf.h $(FIELDS_PROBE_SRC) $(COMMON_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(filter-out -MMD -MP,$(CFLAGS_ALL)) -DDLG_FIELD_PROBE -o $@ $< $(FIELDS_PROBE_SRC) \
+	    $(LDFLAGS_ALL) -lcmocka -lconfig -lpthread
+
+# Lookups allocate nothing: this test fails every allocation around them.
+$(B)/tests/test_compiled_review: LDFLAGS_ALL += -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc
+
 $(B)/tests/test_%: tests/nss/test_%.c $(call obj,$(NSS_SRC)) $(LIBNSSCOMMON)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Inss_delegate -Itests/lib -o $@ $< $(call obj,$(NSS_SRC)) $(LIBNSSCOMMON) \

@@ -28,6 +28,19 @@
 #ifndef DLG_CONFIG_FIELDS_H
 #define DLG_CONFIG_FIELDS_H
 
+/* tests/unit/test_fields_probe.c builds the config code with one field more
+ * in three lists (a bool, a uint32_t, a bool), to show that a field added to
+ * a list is carried by the compiled form with no other change. */
+#ifdef DLG_FIELD_PROBE
+#define DLG_PROBE_ACTOR(X)  X(BOOL, bool, probe_flag, 0, 0)
+#define DLG_PROBE_GROUP(X)  X(U32, uint32_t, probe_count, 0, UINT32_MAX)
+#define DLG_PROBE_CONFIG(X) X(BOOL, bool, probe_switch, 0, 0)
+#else
+#define DLG_PROBE_ACTOR(X)
+#define DLG_PROBE_GROUP(X)
+#define DLG_PROBE_CONFIG(X)
+#endif
+
 #define DLG_KEY_FIELDS(X)                                                                      \
     X(OSTR, char *, kid, 0, 0)                                                                 \
     X(PATH, char *, file, 0, 0)             /* the PEM public key */                           \
@@ -57,12 +70,14 @@
     X(I64, int64_t, max_lifetime, 0, INT64_MAX) /* effective: min(actor, tickets) */           \
     X(I32, int, approvals, 0, 64)                                                              \
     X(BOOL, bool, revoked, 0, 0)            /* listed in revoke.actors */                      \
-    X(BOOL, bool, key_required, 0, 0)       /* key_binding = "required" */
+    X(BOOL, bool, key_required, 0, 0)       /* key_binding = "required" */                     \
+    DLG_PROBE_ACTOR(X)
 
 #define DLG_GROUP_FIELDS(X)                                                                    \
     X(STR, char *, name, 0, 0)                                                                 \
     X(U32, gid_t, gid, 0, UINT32_MAX)                                                          \
-    X(STRV, struct dlg_strv, members, 0, 0) /* actor names (revoked actors excluded) */
+    X(STRV, struct dlg_strv, members, 0, 0) /* actor names (revoked actors excluded) */        \
+    DLG_PROBE_GROUP(X)
 
 /* Every file read (main + includes), for freshness checks. */
 #define DLG_FILE_FIELDS(X)                                                                     \
@@ -108,7 +123,8 @@
     X(I64, int64_t, session_grace, 0, 3600) /* sessions.grace: SIGHUP..SIGKILL seconds */      \
     X(RUNTIME, int64_t, load_started_ns, 0, 0) /* CLOCK_REALTIME at the text load, 0 unknown */\
     X(RUNTIME, const struct dlg_config_ops *, ops, 0, 0) /* the loader's lookups and free */   \
-    X(RUNTIME, void *, impl, 0, 0)          /* the loader's own state */
+    X(RUNTIME, void *, impl, 0, 0)          /* the loader's own state */                       \
+    DLG_PROBE_CONFIG(X)
 
 /* Member declarations, one macro per kind. */
 #define DLG_DECL_STR(T, N, A, B)     T N;

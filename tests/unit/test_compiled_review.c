@@ -24,6 +24,8 @@
 #include "config/compiled.h"
 #include "decision/policy.h"
 #include "testlib.h"
+#include "fields_dump.h"
+#include "fields_conf.h"
 
 #define NOW INT64_C(1790000000)
 
@@ -286,6 +288,130 @@ static void test_unsorted_tables_refused(void **state)
     }
 }
 
+/* ---- item 5: every field of the lists survives the round trip ---------- */
+
+static void write_fields_conf(void)
+{
+    char *text = NULL;
+
+    assert_true(asprintf(&text, fields_conf_fmt, dir) > 0);
+    free(tl_write_file(dir, "delegate.conf", text, 0644));
+    free(tl_write_file(dir, "revoked.conf", fields_revoked, 0644));
+    free(text);
+}
+
+static void test_every_field_round_trip(void **state)
+{
+    struct dlg_config *text, *full, *lz, *nss;
+    char why[256] = "", *a, *b;
+    const char *unset;
+    (void)state;
+
+    write_fields_conf();
+    compile_ok();
+    text = dlg_config_load(conf, NULL);
+    assert_non_null(text);
+    /* the test config sets every carried field (else a dropped one would
+     * read as the zero the test config left) */
+    const struct { const struct dlg_record_type *rt; const void *obj; } firsts[] = {
+        {&dlg_rt_config, text}, {&dlg_rt_file, &text->files[0]}, {&dlg_rt_issuer, &text->issuers[0]},
+        {&dlg_rt_key, &text->issuers[0].keys[0]}, {&dlg_rt_actor, &text->actors[0]},
+        {&dlg_rt_group, &text->groups[0]},
+    };
+    for (size_t i = 0; i < sizeof(firsts) / sizeof(firsts[0]); i++) {
+        unset = fd_first_unset(firsts[i].rt, firsts[i].obj);
+        if (unset != NULL)
+            fail_msg("%s.%s is not set by the test config: give it a non-zero value",
+                     firsts[i].rt->name, unset);
+    }
+    full = dlg_compiled_load(cpath, conf, 0, why, sizeof(why));
+    assert_non_null(full);
+    a = fd_dump(text, true, true);
+    b = fd_dump(full, true, true);
+    assert_string_equal(a, b);
+    free(b);
+    /* PAM's lazy form: the same actors, one lookup at a time */
+    lz = dlg_compiled_load(cpath, conf, DLG_CPL_LAZY_ACTORS, why, sizeof(why));
+    assert_non_null(lz);
+    for (size_t i = 0; i < text->nactors; i++) {
+        struct fd_buf x = {0}, y = {0};
+        const struct dlg_actor *l = dlg_config_actor(lz, text->actors[i].name);
+        assert_non_null(l);
+        assert_ptr_equal(dlg_config_actor_by_uid(lz, text->actors[i].uid), l);
+        fd_record(&x, &dlg_rt_actor, &text->actors[i], 0);
+        fd_record(&y, &dlg_rt_actor, l, 0);
+        assert_string_equal(x.p, y.p);
+        free(x.p);
+        free(y.p);
+    }
+    /* NSS's form: everything but the revoked ids */
+    nss = dlg_compiled_load(cpath, conf, DLG_CPL_NO_TICKETS, why, sizeof(why));
+    assert_non_null(nss);
+    free(a);
+    a = fd_dump(text, true, false);
+    b = fd_dump(nss, true, false);
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
+    dlg_config_free(nss);
+    dlg_config_free(lz);
+    dlg_config_free(full);
+    dlg_config_free(text);
+}
+
+/* Lookups of the lazy form allocate nothing (so no lookup can fail for want
+ * of memory): run with every allocation failing. */
+static bool fail_allocs;
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t n, size_t s);
+void *__real_realloc(void *p, size_t n);
+void *__wrap_malloc(size_t n);
+void *__wrap_calloc(size_t n, size_t s);
+void *__wrap_realloc(void *p, size_t n);
+void *__wrap_malloc(size_t n)
+{
+    return fail_allocs ? (errno = ENOMEM, NULL) : __real_malloc(n);
+}
+void *__wrap_calloc(size_t n, size_t s)
+{
+    return fail_allocs ? (errno = ENOMEM, NULL) : __real_calloc(n, s);
+}
+void *__wrap_realloc(void *p, size_t n)
+{
+    return fail_allocs ? (errno = ENOMEM, NULL) : __real_realloc(p, n);
+}
+
+static void test_lazy_lookups_allocate_nothing(void **state)
+{
+    struct dlg_config *text, *lz;
+    char why[256] = "";
+    (void)state;
+
+    write_fields_conf();
+    compile_ok();
+    text = dlg_config_load(conf, NULL);
+    lz = dlg_compiled_load(cpath, conf, DLG_CPL_LAZY_ACTORS, why, sizeof(why));
+    assert_non_null(text);
+    assert_non_null(lz);
+    fail_allocs = true;
+    int found = 0, by_uid = 0, absent;
+    for (size_t i = 0; i < text->nactors; i++) {
+        const struct dlg_actor *a;
+        found += dlg_config_find_actor(lz, text->actors[i].name, &a) == 1;
+        by_uid += dlg_config_find_actor_by_uid(lz, text->actors[i].uid, &a) == 1;
+    }
+    const struct dlg_actor *none;
+    absent = dlg_config_find_actor(lz, "nobody-here", &none);
+    void *probe = malloc(16);
+    fail_allocs = false;
+    assert_null(probe);         /* the failing allocator was in force */
+    assert_int_equal(found, (int)text->nactors);
+    assert_int_equal(by_uid, (int)text->nactors);
+    assert_int_equal(absent, 0);
+    dlg_config_free(lz);
+    dlg_config_free(text);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -313,6 +439,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_revoked_hash_collision),
         cmocka_unit_test(test_unsorted_tables_refused),
+        cmocka_unit_test(test_every_field_round_trip),
+        cmocka_unit_test(test_lazy_lookups_allocate_nothing),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
