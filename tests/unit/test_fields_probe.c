@@ -20,9 +20,7 @@
 #include "fields_conf.h"
 #include "fields_dump.h"
 
-#ifndef DLG_FIELD_PROBE
-#error "built with -DDLG_FIELD_PROBE (Makefile)"
-#endif
+#ifdef DLG_FIELD_PROBE
 
 static char dir[] = "/tmp/dlg-probe.XXXXXX";
 
@@ -103,3 +101,12 @@ int main(void)
     rmdir(dir);
     return rc;
 }
+#else
+/* Built without the probe fields (not by the Makefile's rule): a failure,
+ * never a pass. */
+int main(void)
+{
+    puts("not ok 1 - test_fields_probe needs -DDLG_FIELD_PROBE (Makefile rule)");
+    return 1;
+}
+#endif
