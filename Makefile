@@ -46,20 +46,26 @@ CFLAGS_ALL  := -std=c11 -D_GNU_SOURCE -DDLG_VERSION=\"$(VERSION)\" $(OPT) $(WARN
 LDFLAGS_ALL := -Wl,-z,relro,-z,now -Wl,--as-needed $(SANLD) $(LDFLAGS)
 
 LIBS_NSS    := -lconfig
+# The NSS module loads libconfig on demand by this absolute path, fixed at
+# build time: dlopen by bare name would search LD_LIBRARY_PATH and the host
+# program's DT_RPATH (issue 18 item 7).
+LIBCONFIG_SO ?= $(abspath $(firstword $(filter /%,$(shell $(CC) -print-file-name=libconfig.so.9)) \
+                  /usr/lib/$(MULTIARCH)/libconfig.so.9))
 LIBS_FULL   := -lconfig -lcrypto -ljansson
 
 # common/ is grouped by concern, each folder using only the ones listed before
 # it: util/ (small helpers), ticket/ (JWT format, algorithms, signing), config/
 # (the text loader and the compiled form), decision/ (keys, the decision,
 # single use), audit/, session/ (records, containment, ending sessions).
-# util/*.c, config/config*.c, config/compiled_read.c and ticket/alg.c are
+# util/*.c, config/config*.c, config/compiled_read.c, config/compiled_format.c
+# and ticket/alg.c are
 # libc+libconfig only (linked into the NSS module); everything else may use
 # OpenSSL and jansson.
 COMMON_DIRS     := util ticket config decision audit session
 COMMON_HDR      := $(wildcard $(addsuffix /*.h,$(addprefix common/,$(COMMON_DIRS))))
 NSS_CONFIG_SRC  := $(sort $(wildcard common/config/config*.c))
 NSS_COMMON_SRC  := $(sort $(wildcard common/util/*.c)) $(NSS_CONFIG_SRC) \
-                   common/config/compiled_read.c common/ticket/alg.c
+                   common/config/compiled_read.c common/config/compiled_format.c common/ticket/alg.c
 COMMON_SRC      := $(sort $(wildcard $(addsuffix /*.c,$(addprefix common/,$(COMMON_DIRS)))))
 PAM_SRC         := $(sort $(wildcard pam_delegate/*.c))
 NSS_SRC         := $(sort $(wildcard nss_delegate/*.c))
@@ -97,6 +103,9 @@ $(B)/obj/%.o: %.c $(COMMON_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -c -o $@ $<
 
+$(B)/obj/nss_delegate/lcshim.o: CFLAGS_ALL += -DDLG_LIBCONFIG_SO=\"$(LIBCONFIG_SO)\"
+$(B)/obj/nss_delegate/lcshim.o: Makefile
+
 $(LIBCOMMON): $(call obj,$(COMMON_SRC))
 	@rm -f $@
 	ar rcs $@ $^
@@ -132,6 +141,18 @@ $(B)/tests/test_%: tests/unit/test_%.c $(LIBCOMMON) $(call obj,$(TEST_HELPER_SRC
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Itests/lib -o $@ $< $(call obj,$(TEST_HELPER_SRC)) $(LIBCOMMON) \
 	    $(LDFLAGS_ALL) -lcmocka $(LIBS_FULL) -lpthread
+
+# The config code built with a field added to three of its lists
+# (config_fields.h, DLG_FIELD_PROBE): the compiled form carries them.
+FIELDS_PROBE_SRC := $(sort $(wildcard common/config/*.c common/util/*.c)) common/ticket/alg.c
+$(B)/tests/test_fields_probe: tests/unit/test_fields_probe.c tests/unit/fields_dump.h \
+                              tests/unit/fields_conf.h $(FIELDS_PROBE_SRC) $(COMMON_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(filter-out -MMD -MP,$(CFLAGS_ALL)) -DDLG_FIELD_PROBE -o $@ $< $(FIELDS_PROBE_SRC) \
+	    $(LDFLAGS_ALL) -lcmocka -lconfig -lpthread
+
+# Lookups allocate nothing: this test fails every allocation around them.
+$(B)/tests/test_compiled_review: LDFLAGS_ALL += -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc
 
 $(B)/tests/test_%: tests/nss/test_%.c $(call obj,$(NSS_SRC)) $(LIBNSSCOMMON)
 	@mkdir -p $(dir $@)

@@ -169,7 +169,7 @@ static int run_check_config(const struct ctl_verb *v, int argc, char **argv)
         printf("config OK: %zu issuer%s, %zu actor%s, %zu revoked ticket%s\n",
                cfg->nissuers, cfg->nissuers == 1 ? "" : "s",
                cfg->nactors, cfg->nactors == 1 ? "" : "s",
-               cfg->nrevoked_tickets, cfg->nrevoked_tickets == 1 ? "" : "s");
+               cfg->revoked_tickets.n, cfg->revoked_tickets.n == 1 ? "" : "s");
         rc = CTL_OK;
     } else if (diag.errors.n == 0) {
         fprintf(stderr, "%s: the config could not be loaded\n", config);

@@ -148,6 +148,20 @@ static int unusable_config(struct pd_ctx *c, const struct dlg_verdict *v, int de
     return deny_code;
 }
 
+/* Whether name is an actor: 1 yes, 0 no, -1 the config could not say (an
+ * internal error).  -1 is never "not an actor": callers treat the user as
+ * under an unusable config (local users pass, anyone else is denied with
+ * config_error; DESIGN §3 fail closed for actors). */
+static int actor_state(struct pd_ctx *c, const char *name)
+{
+    const struct dlg_actor *a;
+    int k = dlg_config_find_actor(c->cfg, name, &a);
+
+    if (k < 0)
+        dlg_diag_error(&c->diag, c->args.config, 0, "internal error looking up a user");
+    return k;
+}
+
 /* ---- auth ----------------------------------------------------------------- */
 
 /* Ask through the conversation, echo off.  Not pam_get_authtok: that would
@@ -302,7 +316,7 @@ PD_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const
 {
     struct pd_ctx c;
     struct dlg_verdict v = { 0 };
-    int ret = PAM_AUTH_ERR;
+    int ret = PAM_AUTH_ERR, is_actor = 0;
 
     (void)flags;
     ctx_init(&c, pamh, argc, argv);
@@ -315,11 +329,11 @@ PD_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const
         goto out;
     }
 
-    if (c.cfg == NULL) {
+    if (c.cfg == NULL || (is_actor = actor_state(&c, c.user)) < 0) {
         ret = unusable_config(&c, NULL, PAM_AUTH_ERR);
         goto out;
     }
-    if (dlg_config_actor(c.cfg, c.user) == NULL) {
+    if (!is_actor) {
         ret = PAM_IGNORE;
         goto out;
     }
@@ -341,7 +355,7 @@ PD_EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const ch
     struct pd_ctx c;
     struct pd_state *st;
     enum dlg_reason r;
-    int ret = PAM_PERM_DENIED;
+    int ret = PAM_PERM_DENIED, is_actor = 0;
 
     (void)flags;
     ctx_init(&c, pamh, argc, argv);
@@ -350,7 +364,7 @@ PD_EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const ch
         ret = PAM_USER_UNKNOWN;
         goto out;
     }
-    if (c.cfg == NULL) {
+    if (c.cfg == NULL || (is_actor = actor_state(&c, c.user)) < 0) {
         ret = unusable_config(&c, st ? &st->v : NULL, PAM_PERM_DENIED);
         if (ret != PAM_IGNORE)
             pd_state_drop(pamh);
@@ -358,8 +372,7 @@ PD_EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const ch
     }
     /* An actor dropped from the config since auth is still judged (and
      * refused) by the recheck. */
-    if (dlg_config_actor(c.cfg, c.user) == NULL &&
-        (st == NULL || strcmp(st->user, c.user) != 0)) {
+    if (!is_actor && (st == NULL || strcmp(st->user, c.user) != 0)) {
         ret = PAM_IGNORE;
         goto out;
     }
@@ -398,15 +411,14 @@ out:
  * account (root's "sudo -u ACTOR", a sudoers grant): not ours to block. */
 static bool switched_in_by_other(struct pd_ctx *c)
 {
-    return c->ruser != NULL && strcmp(c->ruser, c->user) != 0 &&
-           dlg_config_actor(c->cfg, c->ruser) == NULL;
+    return c->ruser != NULL && strcmp(c->ruser, c->user) != 0 && actor_state(c, c->ruser) == 0;
 }
 
 PD_EXPORT int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
     struct pd_ctx c;
     struct pd_state *found = NULL;
-    int ret = PAM_CRED_ERR;
+    int ret = PAM_CRED_ERR, is_actor = 0;
 
     (void)flags;
     ctx_init(&c, pamh, argc, argv);
@@ -426,11 +438,11 @@ PD_EXPORT int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char
         ret = pd_session_preflight(pamh, c.cfg, c.user) == PAM_SUCCESS ? PAM_SUCCESS : PAM_CRED_ERR;
         goto out;
     }
-    if (c.cfg == NULL) {
+    if (c.cfg == NULL || (is_actor = actor_state(&c, c.user)) < 0) {
         ret = pd_is_local_user(c.user) ? PAM_IGNORE : PAM_CRED_ERR;
         goto out;
     }
-    if (dlg_config_actor(c.cfg, c.user) == NULL || switched_in_by_other(&c))
+    if (!is_actor || switched_in_by_other(&c))
         ret = PAM_IGNORE;
 out:
     pd_state_free(found);
@@ -479,9 +491,11 @@ static int session_state(struct pd_ctx *c, struct pd_state **stp)
 /* No ticket was admitted in this transaction. */
 static int session_without_ticket(struct pd_ctx *c)
 {
-    if (c->cfg == NULL)
+    int is_actor;
+
+    if (c->cfg == NULL || (is_actor = actor_state(c, c->user)) < 0)
         return unusable_config(c, NULL, PAM_PERM_DENIED);
-    if (dlg_config_actor(c->cfg, c->user) == NULL || switched_in_by_other(c))
+    if (!is_actor || switched_in_by_other(c))
         return PAM_IGNORE;
     audit_deny(c, DLG_NO_TICKET);
     return PAM_PERM_DENIED;

@@ -10,6 +10,9 @@ PKGS="gcc make pkg-config libpam0g-dev libconfig-dev libssl-dev libjansson-dev \
 # e2e test_routes: the PAM service files of cron, atd and systemd-user, and
 # a second NSS source (extrausers) for the unusable-config case
 PKGS="$PKGS cron at systemd libnss-extrausers"
+# cli test_compile_fresh: a FUSE mount whose ctime is its mtime (vfat's
+# behaviour), for the compiled snapshot's file system allowlist
+PKGS="$PKGS bindfs fuse3"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -34,15 +34,16 @@ void load_host(struct loader *L, const config_setting_t *root)
                     &cfg->host_aliases);
     }
     if (name != NULL) {
+        dup_str(L, &cfg->host_conf, name);
         dup_str(L, &cfg->host_name, name);
         return;
     }
+    /* not frozen: every load (text or compiled) asks the system again */
     char buf[256];
-    if (gethostname(buf, sizeof(buf)) != 0) {
+    if (dlg_system_host_name(buf, sizeof(buf)) != 0) {
         lerr(L, L->path, 0, "host.name is not set and gethostname failed");
         return;
     }
-    buf[sizeof(buf) - 1] = '\0';
     dup_str(L, &cfg->host_name, buf);
 }
 

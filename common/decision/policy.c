@@ -451,7 +451,9 @@ static enum dlg_reason decide(const struct dlg_config *cfg, struct dlg_keyring *
     if (r != DLG_ADMIT)
         return r;
 
-    actor = dlg_config_actor(cfg, t->actor);
+    /* an actor the config cannot answer for is denied, never a stranger */
+    if (dlg_config_find_actor(cfg, t->actor, &actor) < 0)
+        return deny(out, DLG_CONFIG_ERROR, "the config could not look up actor \"%s\"", t->actor);
     r = check_times(cfg, actor, t, req->now, out);
     if (r == DLG_ADMIT)
         r = check_audience(cfg, t, out);
@@ -552,7 +554,8 @@ enum dlg_reason dlg_recheck(const struct dlg_config *cfg, const struct dlg_verdi
         return DLG_CONFIG_ERROR;
     memset(&scratch, 0, sizeof(scratch));
     iss = dlg_config_issuer(cfg, v->iss);
-    actor = dlg_config_actor(cfg, v->actor);
+    if (dlg_config_find_actor(cfg, v->actor, &actor) < 0)
+        return DLG_CONFIG_ERROR;
     if (!iss)
         r = DLG_UNKNOWN_ISSUER;
     else if (!issuer_has_key(iss, v->kid))
@@ -584,7 +587,8 @@ enum dlg_reason dlg_check_runas(const struct dlg_config *cfg, const struct dlg_v
         return v->reason;
     if (!v->actor)
         return DLG_UNKNOWN_ACTOR;
-    actor = dlg_config_actor(cfg, v->actor);
+    if (dlg_config_find_actor(cfg, v->actor, &actor) < 0)
+        return DLG_CONFIG_ERROR;
     if (!actor)
         return DLG_UNKNOWN_ACTOR;
     iss = v->iss ? dlg_config_issuer(cfg, v->iss) : NULL;

@@ -12,7 +12,7 @@ SRCS=$(ls common/*/*.c pam_delegate/*.c nss_delegate/*.c delegatectl/*.c tests/l
           tests/valgrind/*.c bench/*.c 2>/dev/null)
 INC="-Icommon -Inss_delegate -Ipam_delegate -Idelegatectl -Itests/lib -Itests/pam -Itests/nss \
      -Itests/adversarial -Itests/fuzz -Ibench"
-DEFS="-D_GNU_SOURCE -DDLG_VERSION=\"lint\" -DDLG_FUZZ_KEYS=\"/x\""
+DEFS="-D_GNU_SOURCE -DDLG_VERSION=\"lint\" -DDLG_FUZZ_KEYS=\"/x\" -DDLG_LIBCONFIG_SO=\"/lint/libconfig.so.9\""
 echo "1..2"
 
 # A missing tool is a failure (tests/deps.sh installs both), never "clean".

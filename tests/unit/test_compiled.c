@@ -182,13 +182,17 @@ static void compile_ok(const char *conf, const char *out)
     dlg_diag_free(&diag);
 }
 
-/* Every revoked id of the text is revoked in c, and a few others are not. */
+/* Every revoked id of the text is revoked in c, with its until, and a few
+ * others are not. */
 static void same_revoked(const struct dlg_config *text, const struct dlg_config *c)
 {
-    for (size_t i = 0; i < text->nrevoked_tickets; i++)
-        assert_true(dlg_config_ticket_revoked(c, text->revoked_tickets[i].id));
-    assert_int_equal(dlg_compiled_nrevoked(c), text->nrevoked_tickets);
-    assert_int_equal(c->nrevoked_tickets, 0);
+    for (size_t i = 0; i < text->revoked_tickets.n; i++) {
+        const char *id = dlg_revoked_id(&text->revoked_tickets, i);
+        assert_true(dlg_config_ticket_revoked(c, id));
+        assert_int_equal(dlg_revoked_find(&c->revoked_tickets, id)->until,
+                         text->revoked_tickets.v[i].until);
+    }
+    assert_int_equal(c->revoked_tickets.n, text->revoked_tickets.n);
     assert_false(dlg_config_ticket_revoked(c, "not-revoked-1"));
     assert_false(dlg_config_ticket_revoked(c, "x"));
 }
@@ -351,8 +355,7 @@ static void test_roundtrip(void **state)
     }
     nss = dlg_compiled_load(cpath, conf, DLG_CPL_NO_TICKETS, why, sizeof(why));
     assert_non_null(nss);
-    assert_int_equal(nss->nrevoked_tickets, 0);
-    assert_int_equal(dlg_compiled_nrevoked(nss), 0);   /* NSS: table not even read */
+    assert_int_equal(nss->revoked_tickets.n, 0);   /* NSS: table not even read */
     a = dump(text, false);
     b = dump(nss, false);
     assert_string_equal(a, b);
@@ -540,7 +543,7 @@ static void test_bitflips_and_truncation(void **state)
         /* only the padding between sections is outside every checksum */
         char *got = dump(c, true);
         if (strcmp(got, want) != 0 || !dlg_config_ticket_revoked(c, "pppppppp") ||
-            !dlg_config_ticket_revoked(c, "t-2") || dlg_compiled_nrevoked(c) != 2)
+            !dlg_config_ticket_revoked(c, "t-2") || c->revoked_tickets.n != 2)
             fail_msg("flip at %zu changed the policy unnoticed", i);
         free(got);
         dlg_config_free(c);
