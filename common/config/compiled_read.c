@@ -488,7 +488,7 @@ static int load_sources(struct rd *r, struct dlg_config *cfg, const struct layou
         if (load_record(r, &dlg_rt_file, rec_at(r, DLG_CPL_SEC_SOURCES, i), &cfg->files[i]) != 0)
             return -1;
     cfg->nfiles = n;
-    if (strcmp(cfg->files[0].path, cfg->path) != 0)
+    if (cfg->files[0].path == NULL || cfg->path == NULL || strcmp(cfg->files[0].path, cfg->path) != 0)
         FAIL("first source is not the main config");
     return 0;
 }

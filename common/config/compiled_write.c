@@ -31,7 +31,7 @@ static void *buf_add(struct buf *b, const void *data, size_t len)
 {
     if (b->oom)
         return NULL;
-    if (len > b->cap - b->n) {
+    if (b->p == NULL || len > b->cap - b->n) {
         size_t cap = b->cap ? b->cap : 256;
         while (cap - b->n < len) {
             if (cap > SIZE_MAX / 2) {

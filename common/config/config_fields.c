@@ -66,7 +66,7 @@ _Static_assert(sizeof(dev_t) == 8 && sizeof(ino_t) == 8 && sizeof(off_t) == 8,
                "U64 and I64 fields are 8 bytes");
 
 #define RT(NAME, ARR, LIST)                                                                    \
-    const struct dlg_record_type NAME = { #LIST, ARR, sizeof(ARR) / sizeof(ARR[0]),            \
+    const struct dlg_record_type NAME = { #LIST, ARR, sizeof(ARR) / sizeof((ARR)[0]),            \
                                           0 LIST(C_ONE) };
 
 RT(dlg_rt_key, key_fields, DLG_KEY_FIELDS)
