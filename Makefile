@@ -64,12 +64,17 @@ COMMON_SRC      := $(sort $(wildcard $(addsuffix /*.c,$(addprefix common/,$(COMM
 PAM_SRC         := $(sort $(wildcard pam_delegate/*.c))
 NSS_SRC         := $(sort $(wildcard nss_delegate/*.c))
 CTL_SRC         := $(sort $(wildcard delegatectl/*.c))
+# delegate-exchange (issuer side, its own package): the only program that
+# links libmicrohttpd and libcurl; the PAM and NSS modules never do.
+EXCH_SRC        := $(sort $(wildcard exchange/*.c))
+LIBS_EXCH       := $(LIBS_FULL) -lmicrohttpd -lcurl -lpthread
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 
 PAM_SO      := $(B)/pam_delegate.so
 NSS_SO      := $(B)/libnss_delegate.so.2
 CTL         := $(B)/delegatectl
+EXCH        := $(B)/delegate-exchange
 LIBCOMMON   := $(B)/libdelegate-common.a
 LIBNSSCOMMON:= $(B)/libdelegate-nsscommon.a
 
@@ -89,7 +94,7 @@ ADV_TEST_BIN:= $(patsubst tests/adversarial/%.c,$(B)/tests/%,$(ADV_TEST_SRC))
 .PHONY: all deps check check-unit check-asan check-tsan check-valgrind demo install uninstall \
         clean fuzz lint coverage bench tests
 
-all: $(PAM_SO) $(NSS_SO) $(CTL)
+all: $(PAM_SO) $(NSS_SO) $(CTL) $(EXCH)
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 
@@ -126,6 +131,9 @@ $(NSS_SO): $(call obj,$(NSS_SRC)) $(LIBNSSCOMMON) nss_delegate/nss_delegate.map
 
 $(CTL): $(call obj,$(CTL_SRC)) $(LIBCOMMON)
 	$(CC) -pie -o $@ $^ $(LDFLAGS_ALL) $(LIBS_FULL)
+
+$(EXCH): $(call obj,$(EXCH_SRC)) $(LIBCOMMON)
+	$(CC) -pie -o $@ $^ $(LDFLAGS_ALL) $(LIBS_EXCH)
 
 # ---- tests ---------------------------------------------------------------
 $(B)/tests/test_%: tests/unit/test_%.c $(LIBCOMMON) $(call obj,$(TEST_HELPER_SRC))
