@@ -494,29 +494,35 @@ static void load_lists(struct xl *L, const config_setting_t *root, struct x_conf
         load_rule(L, config_setting_get_elem(s, (unsigned)i), cfg, &cfg->rules[i]);
 }
 
-/* The largest ticket a rule can mint (a 64-character principal) must stay
- * under sudo's 512 bytes when a rule grants sudo. */
+/* Tickets must fit sudo's 512 bytes (DESIGN.md §2).  The largest ticket a
+ * rule can mint (with a 64-character principal, the longest name a host
+ * accepts, when the principal comes from a claim) is signed once at load:
+ * over the limit it is an error with an Ed25519 key (the size is then
+ * certain), a warning with the longer ES256/RS256 signatures. */
 static void check_sizes(struct xl *L, struct x_config *cfg, const config_setting_t *rules)
 {
     static const char fp[] = "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
     char longest[65], why[128];
+    bool eddsa = strcmp(cfg->alg, "EdDSA") == 0;
 
     memset(longest, 'a', 64);
     longest[64] = '\0';
     for (size_t i = 0; i < cfg->nrules; i++) {
         struct x_rule *r = &cfg->rules[i];
         struct x_minted m = { 0 };
+        const config_setting_t *at = config_setting_get_elem(rules, (unsigned)i);
 
-        if (!r->actor || r->hosts.n == 0 || r->services.n == 0)
-            continue;
         if (x_mint(cfg, r, r->principal ? r->principal : longest, fp, INT64_C(4102444800), &m,
-                   why, sizeof(why)) != 0)
+                   why, sizeof(why)) != 0) {
+            err_at(L, at, "rule: cannot sign a ticket with the issuer key: %s", why);
             continue;
-        if (strlen(m.ticket) >= 512)
-            warn_at(L, config_setting_get_elem(rules, (unsigned)i),
-                    "rule: its tickets can reach %zu bytes; sudo refuses 512 or more "
-                    "(fewer hosts or services%s)", strlen(m.ticket),
-                    strcmp(cfg->alg, "EdDSA") == 0 ? "" : ", or an Ed25519 issuer key");
+        }
+        if (strlen(m.ticket) >= 512 && eddsa)
+            err_at(L, at, "rule: its tickets can reach %zu bytes, and sudo refuses 512 or more: "
+                          "name fewer hosts, services or runas users", strlen(m.ticket));
+        else if (strlen(m.ticket) >= 512)
+            warn_at(L, at, "rule: its tickets can reach %zu bytes; sudo refuses 512 or more "
+                           "(an Ed25519 issuer key makes them shorter)", strlen(m.ticket));
         x_minted_free(&m);
     }
 }
@@ -564,7 +570,8 @@ int x_config_load(const char *path, struct x_config *cfg, struct dlg_diag *diag,
             L.nerr++;
         } else {
             cfg->alg = dlg_key_default_alg(cfg->key);
-            check_sizes(&L, cfg, config_setting_get_member(config_root_setting(&c), "rules"));
+            if (L.nerr == 0)
+                check_sizes(&L, cfg, config_setting_get_member(config_root_setting(&c), "rules"));
         }
     }
 out:
