@@ -1,7 +1,7 @@
 /* One exchange, HTTP aside: the request body in, the JSON answer and the
  * audit record out.  Order: the body (malformed), the ssh key
  * (bad_ssh_key), the CI token (token.c), the rules (rules.c), the
- * single use of the token (replay.c), then the ticket (mint.c).  The key
+ * ticket (mint.c), then the single use of the token (replay.c).  The key
  * is checked before the token is used up, so a typo never burns a token. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -191,15 +191,23 @@ void x_exchange(struct x_config *cfg, const char *body, size_t len, const char *
     r = x_rules_decide(cfg, &t, &rule, &principal, why, sizeof(why));
     if (r != XR_OK)
         goto out;
+    /* minted first (cheap), so a ticket that could not be handed out
+     * never uses the token up */
+    if (x_mint(cfg, rule, principal, fp, now, &m, why, sizeof(why)) != 0) {
+        r = XR_INTERNAL;
+        goto out;
+    }
+    if (strcmp(cfg->alg, "EdDSA") == 0 && strlen(m.ticket) > X_TICKET_MAX_EDDSA) {
+        snprintf(why, sizeof(why), "the ticket would be %zu bytes (sudo refuses 512 or more)",
+                 strlen(m.ticket));
+        r = XR_BAD_TOKEN;
+        goto out;
+    }
     rc = x_replay_claim(cfg->state, t.provider->issuer, t.jti, t.exp, now);
     if (rc != 0) {
         r = rc > 0 ? XR_REPLAYED : XR_UNAVAILABLE;
         snprintf(why, sizeof(why), rc > 0 ? "this CI token was exchanged before"
                                           : "cannot record the token in the state directory");
-        goto out;
-    }
-    if (x_mint(cfg, rule, principal, fp, now, &m, why, sizeof(why)) != 0) {
-        r = XR_INTERNAL;
         goto out;
     }
 out:

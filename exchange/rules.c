@@ -20,6 +20,18 @@ bool x_event_refused(const char *event_name)
     return false;
 }
 
+size_t x_principal_max(const struct x_config *cfg, const struct x_rule *rule)
+{
+    const char *c = rule->principal_claim;
+
+    if (rule->principal)
+        return strlen(rule->principal);
+    if (cfg->providers[rule->provider].kind == X_GITHUB && c &&
+        (strcmp(c, "actor") == 0 || strcmp(c, "triggering_actor") == 0))
+        return 39;
+    return 64;
+}
+
 static bool rule_holds(const struct x_rule *r, const json_t *claims)
 {
     for (size_t i = 0; i < r->nmatch; i++) {
@@ -58,9 +70,9 @@ enum x_reason x_rules_decide(const struct x_config *cfg, const struct x_token *t
         if (r->provider != pi || !rule_holds(r, t->claims))
             continue;
         *principal = r->principal ? r->principal : x_claim_str(t->claims, r->principal_claim);
-        if (!dlg_valid_name(*principal)) {
+        if (!dlg_valid_name(*principal) || strlen(*principal) > x_principal_max(cfg, r)) {
             snprintf(why, whylen, "the rule of line %d takes the principal from claim %s, which "
-                                  "is missing or not a valid name", r->line, r->principal_claim);
+                                  "is missing, not a valid name or too long", r->line, r->principal_claim);
             *principal = NULL;
             return XR_BAD_TOKEN;
         }

@@ -171,6 +171,11 @@ int x_replay_claim(const char *state, const char *iss, const char *jti, int64_t 
 /* Remove records past their time; returns how many were removed. */
 long x_replay_prune(const char *state, int64_t now);
 
+/* The longest principal a rule can put in a ticket: GitHub user names
+ * (actor, triggering_actor) have at most 39 characters; any other claim
+ * the 64 of the host's name grammar (DESIGN.md §2). */
+size_t x_principal_max(const struct x_config *cfg, const struct x_rule *rule);
+
 /* ---- minting (mint.c) -------------------------------------------------------------- */
 
 struct x_minted {
@@ -178,6 +183,8 @@ struct x_minted {
     char jti[32];
     int64_t exp;
 };
+/* Tickets signed with Ed25519 must fit sudo's replies (DESIGN.md §2). */
+#define X_TICKET_MAX_EDDSA 511
 int x_mint(const struct x_config *cfg, const struct x_rule *rule, const char *principal,
            const char *fp, int64_t now, struct x_minted *out, char *why, size_t whylen);
 void x_minted_free(struct x_minted *m);

@@ -495,8 +495,8 @@ static void load_lists(struct xl *L, const config_setting_t *root, struct x_conf
 }
 
 /* Tickets must fit sudo's 512 bytes (DESIGN.md §2).  The largest ticket a
- * rule can mint (with a 64-character principal, the longest name a host
- * accepts, when the principal comes from a claim) is signed once at load:
+ * rule can mint (with the longest principal its claim can carry:
+ * x_principal_max) is signed once at load:
  * over the limit it is an error with an Ed25519 key (the size is then
  * certain), a warning with the longer ES256/RS256 signatures. */
 static void check_sizes(struct xl *L, struct x_config *cfg, const config_setting_t *rules)
@@ -505,13 +505,13 @@ static void check_sizes(struct xl *L, struct x_config *cfg, const config_setting
     char longest[65], why[128];
     bool eddsa = strcmp(cfg->alg, "EdDSA") == 0;
 
-    memset(longest, 'a', 64);
-    longest[64] = '\0';
     for (size_t i = 0; i < cfg->nrules; i++) {
         struct x_rule *r = &cfg->rules[i];
         struct x_minted m = { 0 };
         const config_setting_t *at = config_setting_get_elem(rules, (unsigned)i);
 
+        memset(longest, 'a', 64);
+        longest[x_principal_max(cfg, r)] = '\0';
         if (x_mint(cfg, r, r->principal ? r->principal : longest, fp, INT64_C(4102444800), &m,
                    why, sizeof(why)) != 0) {
             err_at(L, at, "rule: cannot sign a ticket with the issuer key: %s", why);
@@ -544,11 +544,16 @@ int x_config_load(const char *path, struct x_config *cfg, struct dlg_diag *diag,
         L.nerr++;
         goto out;
     }
-    for (const char *p = text; p; p = strchr(p, '\n')) {
-        p += *p == '\n';
-        if (strncmp(p + strspn(p, " \t"), "@include", 8) == 0) {
-            err_at(&L, NULL, "@include is not supported in the exchange's config");
-            goto out;
+    {
+        int line = 1;
+
+        for (const char *p = text; p; p = strchr(p, '\n'), line++) {
+            p += *p == '\n';
+            if (strncmp(p + strspn(p, " \t"), "@include", 8) == 0) {
+                dlg_diag_error(diag, path, line, "@include is not supported in the exchange's config");
+                L.nerr++;
+                goto out;
+            }
         }
     }
     {
@@ -566,8 +571,7 @@ int x_config_load(const char *path, struct x_config *cfg, struct dlg_diag *diag,
     if (L.nerr == 0 && load_key && cfg->issuer_key) {
         cfg->key = dlg_load_private_key(cfg->issuer_key, err, sizeof(err));
         if (!cfg->key) {
-            dlg_diag_error(diag, path, 0, "issuer key: %s", err);
-            L.nerr++;
+            err_at(&L, config_lookup(&c, "issuer.key"), "issuer key: %s", err);
         } else {
             cfg->alg = dlg_key_default_alg(cfg->key);
             if (L.nerr == 0)
