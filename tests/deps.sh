@@ -10,6 +10,9 @@ PKGS="gcc make pkg-config libpam0g-dev libconfig-dev libssl-dev libjansson-dev \
 # e2e test_routes: the PAM service files of cron, atd and systemd-user, and
 # a second NSS source (extrausers) for the unusable-config case
 PKGS="$PKGS cron at systemd libnss-extrausers"
+# delegate-exchange: its HTTP server and JWKS client, and the exchange tier's
+# nginx (JWKS over HTTPS), curl, jq and the recipes' YAML
+PKGS="$PKGS libmicrohttpd-dev libcurl4-openssl-dev nginx curl jq python3-yaml adduser"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
