@@ -16,6 +16,7 @@ TMPFILESDIR ?= /usr/lib/tmpfiles.d
 LOGROTATEDIR?= $(SYSCONFDIR)/logrotate.d
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 EXAMPLESDIR ?= $(PREFIX)/share/doc/delegate-tools/examples
+EXCH_EXAMPLESDIR ?= $(PREFIX)/share/doc/delegate-exchange/examples
 SYSTEMDUNITDIR ?= $(shell pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null || echo /lib/systemd/system)
 VERSION     := 0.1.0
 
@@ -236,6 +237,11 @@ install: all
 	sed 's|/usr/sbin/delegatectl|$(SBINDIR)/delegatectl|' conf/systemd/delegate-watch.service \
 	    >$(DESTDIR)$(SYSTEMDUNITDIR)/delegate-watch.service
 	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/delegate-watch.service
+	install -m 0755 $(EXCH) $(DESTDIR)$(SBINDIR)/delegate-exchange
+	sed 's|/usr/sbin/delegate-exchange|$(SBINDIR)/delegate-exchange|' conf/systemd/delegate-exchange.service \
+	    >$(DESTDIR)$(SYSTEMDUNITDIR)/delegate-exchange.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/delegate-exchange.service
+	install -D -m 0644 conf/exchange.conf $(DESTDIR)$(EXCH_EXAMPLESDIR)/exchange.conf
 	for f in conf/delegate.conf conf/revoked.conf conf/nsswitch.conf conf/pam.d/* \
 	         conf/sshd_config.d/* conf/sudoers.d/*; do \
 	    [ -f "$$f" ] || continue; \
@@ -247,8 +253,9 @@ uninstall:
 	    $(DESTDIR)$(SBINDIR)/delegatectl $(DESTDIR)$(SBINDIR)/delegatectl-askpass
 	rm -f $(DESTDIR)$(PAMCONFDIR)/delegate $(DESTDIR)$(TMPFILESDIR)/delegate.conf \
 	    $(DESTDIR)$(LOGROTATEDIR)/delegate $(DESTDIR)$(BASHCOMPDIR)/delegatectl \
-	    $(DESTDIR)$(SYSTEMDUNITDIR)/delegate-watch.service
-	rm -rf $(DESTDIR)$(EXAMPLESDIR)
+	    $(DESTDIR)$(SYSTEMDUNITDIR)/delegate-watch.service \
+	    $(DESTDIR)$(SBINDIR)/delegate-exchange $(DESTDIR)$(SYSTEMDUNITDIR)/delegate-exchange.service
+	rm -rf $(DESTDIR)$(EXAMPLESDIR) $(DESTDIR)$(EXCH_EXAMPLESDIR)
 	rm -f $(DESTDIR)$(MANDIR)/man8/delegatectl-askpass.8
 	for m in man/*.5 man/*.8; do [ -e "$$m" ] || continue; \
 	    rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m#man/}; done
