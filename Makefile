@@ -271,5 +271,9 @@ $(B)/bench/bench_%: bench/bench_%.c bench/bench_common.h $(LIBCOMMON)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Ibench -o $@ $< $(LIBCOMMON) $(LDFLAGS_ALL) -lpam $(LIBS_FULL)
 
-bench: all $(BENCH_BIN)
+$(B)/bench/bench_exchange: bench/exchange/bench_exchange.c bench/bench_common.h $(LIBCOMMON)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -Ibench -o $@ $< $(LIBCOMMON) $(LDFLAGS_ALL) $(LIBS_EXCH)
+
+bench: all $(BENCH_BIN) $(B)/bench/bench_exchange
 	B=$(B) ./bench/run.sh

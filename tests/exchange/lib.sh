@@ -216,16 +216,26 @@ EOF
 x_health() { curl -sf ${X_CURL_OPTS:-} --cacert "$X/pki/ca.crt" "$URL/v1/health" >/dev/null 2>&1; }
 
 x_start() {
-    "$XCHG" --config "$X/exchange.conf" >>"$X/audit.jsonl" 2>>"$X/exchange.err" &
+    ${X_WRAP:-} "$XCHG" --config "$X/exchange.conf" >>"$X/audit.jsonl" 2>>"$X/exchange.err" &
     XPID=$!
     wait_for 60 x_health || { tail -n 20 "$X/exchange.err" | sed 's/^/# /'; x_die "delegate-exchange answers /v1/health"; }
 }
 
+# Stops the exchange by its PID; it must exit 0 (under ASan: no error and
+# no leak, whose reports land in exchange.err).
 x_stop() {
+    local rc
     if [ -n "${XPID:-}" ]; then
         kill -TERM "$XPID" 2>/dev/null
         wait "$XPID" 2>/dev/null
+        rc=$?
         XPID=
+        if [ "$rc" -eq 0 ] && ! grep -qE "Sanitizer|runtime error" "$X/exchange.err"; then
+            ok "delegate-exchange stopped by SIGTERM: exit 0, no sanitizer report"
+        else
+            not_ok "delegate-exchange stopped by SIGTERM: exit 0, no sanitizer report (exit $rc)"
+            grep -A12 -E "Sanitizer|runtime error" "$X/exchange.err" | head -30 | sed 's/^/# /'
+        fi
     fi
 }
 
