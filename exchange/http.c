@@ -228,7 +228,7 @@ static int listen_unix(const char *path)
         fprintf(stderr, "delegate-exchange: %s: path too long for a socket\n", path);
         return -1;
     }
-    strcpy(sa.sun_path, path);
+    snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
     if (lstat(path, &st) == 0) {
         if (!S_ISSOCK(st.st_mode)) {
             fprintf(stderr, "delegate-exchange: %s exists and is not a socket\n", path);

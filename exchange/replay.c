@@ -47,18 +47,15 @@ static int record_name(const char *iss, const char *jti, char name[sizeof(PREFIX
 {
     unsigned char md[32];
     unsigned int mdlen = 0;
-    size_t il = strlen(iss), jl = strlen(jti);
-    char *both = malloc(il + jl + 1);
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 &&
+             EVP_DigestUpdate(ctx, iss, strlen(iss) + 1) == 1 &&     /* the NUL separates them */
+             EVP_DigestUpdate(ctx, jti, strlen(jti)) == 1 &&
+             EVP_DigestFinal_ex(ctx, md, &mdlen) == 1 && mdlen == sizeof(md);
 
-    if (!both)
+    EVP_MD_CTX_free(ctx);
+    if (!ok)
         return -1;
-    memcpy(both, iss, il + 1);          /* the NUL separates them */
-    memcpy(both + il + 1, jti, jl);
-    if (EVP_Digest(both, il + 1 + jl, md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen != 32) {
-        free(both);
-        return -1;
-    }
-    free(both);
     memcpy(name, PREFIX, sizeof(PREFIX) - 1);
     for (size_t i = 0; i < sizeof(md); i++)
         snprintf(name + sizeof(PREFIX) - 1 + 2 * i, 3, "%02x", md[i]);

@@ -82,8 +82,11 @@ int main(int argc, char **argv)
         uint64_t dt = bench_now_ns() - t0;
         free(text);
         if (n == cap) {
+            double *nl = realloc(lat, (cap ? cap * 2 : 1024) * sizeof(*lat));
+            if (!nl)
+                return 2;
+            lat = nl;
             cap = cap ? cap * 2 : 1024;
-            lat = realloc(lat, cap * sizeof(*lat));
         }
         lat[n++] = (double)dt;
         total += dt;
@@ -96,6 +99,8 @@ int main(int argc, char **argv)
     }
     /* the baseline: one bare ticket signing, as many times */
     sig = calloc(n, sizeof(*sig));
+    if (!sig)
+        return 2;
     for (size_t i = 0; i < n; i++) {
         json_t *cl = json_pack("{s:s, s:s, s:{s:s}, s:s, s:[s], s:I, s:I, s:s, s:{s:s}}",
                                "iss", "ci", "sub", "octocat", "act", "sub", "ci-deploy", "aud",

@@ -9,7 +9,7 @@ B=${B:-build}
 mkdir -p "$B"
 SRCS=$(ls common/*/*.c pam_delegate/*.c nss_delegate/*.c delegatectl/*.c exchange/*.c tests/lib/*.c \
           tests/unit/*.c tests/nss/*.c tests/pam/*.c tests/adversarial/*.c tests/fuzz/*.c \
-          tests/valgrind/*.c bench/*.c 2>/dev/null)
+          tests/valgrind/*.c bench/*.c bench/exchange/*.c 2>/dev/null)
 INC="-Icommon -Inss_delegate -Ipam_delegate -Idelegatectl -Iexchange -Itests/lib -Itests/pam -Itests/nss \
      -Itests/adversarial -Itests/fuzz -Ibench"
 DEFS="-D_GNU_SOURCE -DDLG_VERSION=\"lint\" -DDLG_FUZZ_KEYS=\"/x\""
