@@ -16,6 +16,7 @@ TMPFILESDIR ?= /usr/lib/tmpfiles.d
 LOGROTATEDIR?= $(SYSCONFDIR)/logrotate.d
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 EXAMPLESDIR ?= $(PREFIX)/share/doc/delegate-tools/examples
+EXCH_EXAMPLESDIR ?= $(PREFIX)/share/doc/delegate-exchange/examples
 SYSTEMDUNITDIR ?= $(shell pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null || echo /lib/systemd/system)
 VERSION     := 0.1.0
 
@@ -70,12 +71,17 @@ COMMON_SRC      := $(sort $(wildcard $(addsuffix /*.c,$(addprefix common/,$(COMM
 PAM_SRC         := $(sort $(wildcard pam_delegate/*.c))
 NSS_SRC         := $(sort $(wildcard nss_delegate/*.c))
 CTL_SRC         := $(sort $(wildcard delegatectl/*.c))
+# delegate-exchange (issuer side, its own package): the only program that
+# links libmicrohttpd and libcurl; the PAM and NSS modules never do.
+EXCH_SRC        := $(sort $(wildcard exchange/*.c))
+LIBS_EXCH       := $(LIBS_FULL) -lmicrohttpd -lcurl -lpthread
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 
 PAM_SO      := $(B)/pam_delegate.so
 NSS_SO      := $(B)/libnss_delegate.so.2
 CTL         := $(B)/delegatectl
+EXCH        := $(B)/delegate-exchange
 LIBCOMMON   := $(B)/libdelegate-common.a
 LIBNSSCOMMON:= $(B)/libdelegate-nsscommon.a
 
@@ -95,7 +101,7 @@ ADV_TEST_BIN:= $(patsubst tests/adversarial/%.c,$(B)/tests/%,$(ADV_TEST_SRC))
 .PHONY: all deps check check-unit check-asan check-tsan check-valgrind demo install uninstall \
         clean fuzz lint coverage bench tests
 
-all: $(PAM_SO) $(NSS_SO) $(CTL)
+all: $(PAM_SO) $(NSS_SO) $(CTL) $(EXCH)
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 
@@ -135,6 +141,9 @@ $(NSS_SO): $(call obj,$(NSS_SRC)) $(LIBNSSCOMMON) nss_delegate/nss_delegate.map
 
 $(CTL): $(call obj,$(CTL_SRC)) $(LIBCOMMON)
 	$(CC) -pie -o $@ $^ $(LDFLAGS_ALL) $(LIBS_FULL)
+
+$(EXCH): $(call obj,$(EXCH_SRC)) $(LIBCOMMON)
+	$(CC) -pie -o $@ $^ $(LDFLAGS_ALL) $(LIBS_EXCH)
 
 # ---- tests ---------------------------------------------------------------
 $(B)/tests/test_%: tests/unit/test_%.c $(LIBCOMMON) $(call obj,$(TEST_HELPER_SRC))
@@ -186,7 +195,7 @@ deps:
 # test (pkg).  CHECK_TIERS= narrows it, except in CI (CI=true, set by .ci/run
 # and by CI services): there every tier runs, FUZZ_SECONDS=60, whatever the
 # environment or the command line says.
-ALL_TIERS   := unit nss pam cli adversarial e2e pkg valgrind asan tsan lint fuzz
+ALL_TIERS   := unit nss pam cli adversarial e2e exchange pkg valgrind asan tsan lint fuzz
 CHECK_TIERS ?= $(ALL_TIERS)
 FUZZ_SECONDS ?= 60
 ifeq ($(CI),true)
@@ -249,6 +258,11 @@ install: all
 	sed 's|/usr/sbin/delegatectl|$(SBINDIR)/delegatectl|' conf/systemd/delegate-watch.service \
 	    >$(DESTDIR)$(SYSTEMDUNITDIR)/delegate-watch.service
 	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/delegate-watch.service
+	install -m 0755 $(EXCH) $(DESTDIR)$(SBINDIR)/delegate-exchange
+	sed 's|/usr/sbin/delegate-exchange|$(SBINDIR)/delegate-exchange|' conf/systemd/delegate-exchange.service \
+	    >$(DESTDIR)$(SYSTEMDUNITDIR)/delegate-exchange.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/delegate-exchange.service
+	install -D -m 0644 conf/exchange.conf $(DESTDIR)$(EXCH_EXAMPLESDIR)/exchange.conf
 	for f in conf/delegate.conf conf/revoked.conf conf/nsswitch.conf conf/pam.d/* \
 	         conf/sshd_config.d/* conf/sudoers.d/*; do \
 	    [ -f "$$f" ] || continue; \
@@ -260,8 +274,9 @@ uninstall:
 	    $(DESTDIR)$(SBINDIR)/delegatectl $(DESTDIR)$(SBINDIR)/delegatectl-askpass
 	rm -f $(DESTDIR)$(PAMCONFDIR)/delegate $(DESTDIR)$(TMPFILESDIR)/delegate.conf \
 	    $(DESTDIR)$(LOGROTATEDIR)/delegate $(DESTDIR)$(BASHCOMPDIR)/delegatectl \
-	    $(DESTDIR)$(SYSTEMDUNITDIR)/delegate-watch.service
-	rm -rf $(DESTDIR)$(EXAMPLESDIR)
+	    $(DESTDIR)$(SYSTEMDUNITDIR)/delegate-watch.service \
+	    $(DESTDIR)$(SBINDIR)/delegate-exchange $(DESTDIR)$(SYSTEMDUNITDIR)/delegate-exchange.service
+	rm -rf $(DESTDIR)$(EXAMPLESDIR) $(DESTDIR)$(EXCH_EXAMPLESDIR)
 	rm -f $(DESTDIR)$(MANDIR)/man8/delegatectl-askpass.8
 	for m in man/*.5 man/*.8; do [ -e "$$m" ] || continue; \
 	    rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m#man/}; done
@@ -277,5 +292,9 @@ $(B)/bench/bench_%: bench/bench_%.c bench/bench_common.h $(LIBCOMMON)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Ibench -o $@ $< $(LIBCOMMON) $(LDFLAGS_ALL) -lpam $(LIBS_FULL)
 
-bench: all $(BENCH_BIN)
+$(B)/bench/bench_exchange: bench/exchange/bench_exchange.c bench/bench_common.h $(LIBCOMMON)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -Ibench -o $@ $< $(LIBCOMMON) $(LDFLAGS_ALL) $(LIBS_EXCH)
+
+bench: all $(BENCH_BIN) $(B)/bench/bench_exchange
 	B=$(B) ./bench/run.sh

@@ -116,3 +116,22 @@ target nss_first_lookup_vs_files_100 "$(get nss.first.ratio.100)" 2
 target nss_first_lookup_vs_files_100_10krevoked "$(get nss.first.ratio.100r)" 2
 target sudo_ticket_vs_permit "$(get sudo.ratio)" 1.25
 target session_end_exp_to_empty_max_ms "$(get session_end.delay_ms 4)" 2000
+
+# ---- delegate-exchange (issue 20): one core, against a bare ticket signing ----
+echo
+echo "bench: delegate-exchange (one core, TLS, one request at a time) ..."
+if bash bench/exchange/run.sh "$BENCH_OUT/exchange" >"$BENCH_OUT/exchange.tap" 2>&1 &&
+   [ -s "$BENCH_OUT/exchange" ]; then
+    xg() { awk -v k="$1" '$1 == k { print $2; exit }' "$BENCH_OUT/exchange"; }
+    printf '  %-52s %10s\n' "exchanges (POST /v1/ticket) per second, one core" "$(xg exchange.per_s)"
+    printf '  %-52s %10s us\n' "exchange latency p50" "$(xg exchange.p50_us)" \
+        "exchange latency p99" "$(xg exchange.p99_us)" "bare Ed25519 ticket signing p50" "$(xg sign.p50_us)" \
+        "bare Ed25519 ticket signing p99" "$(xg sign.p99_us)"
+    printf '  %-52s %10s x (p50), %s x (p99); state on %s\n' "exchange / bare signing" "$(xg ratio.p50)" \
+        "$(xg ratio.p99)" "$(xg exchange.state_fs)"
+    echo "bench: exchange_vs_sign_p50 ratio=$(xg ratio.p50) (informational; $(xg exchange.per_s)/s on one core)"
+else
+    cat "$BENCH_OUT/exchange.tap"
+    echo "bench: the exchange measurement failed" >&2
+    exit 1
+fi

@@ -13,6 +13,9 @@ PKGS="$PKGS cron at systemd libnss-extrausers"
 # cli test_compile_fresh: a FUSE mount whose ctime is its mtime (vfat's
 # behaviour), for the compiled snapshot's file system allowlist
 PKGS="$PKGS bindfs fuse3"
+# delegate-exchange: its HTTP server and JWKS client, and the exchange tier's
+# nginx (JWKS over HTTPS), curl, jq and the recipes' YAML
+PKGS="$PKGS libmicrohttpd-dev libcurl4-openssl-dev nginx curl jq python3-yaml adduser"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
