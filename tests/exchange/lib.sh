@@ -146,7 +146,8 @@ EOF
         >"$X/nginx/stdout" 2>&1 &
     NGX_PID=$!
     for i in $(seq 1 300); do
-        curl -sf --cacert "$X/pki/ca.crt" "https://127.0.0.1:$NGX_PORT/github.json" >/dev/null && return 0
+        curl -sf --max-time 5 --cacert "$X/pki/ca.crt" "https://127.0.0.1:$NGX_PORT/github.json" \
+            >/dev/null && return 0
         kill -0 "$NGX_PID" 2>/dev/null || break
         sleep 0.1
     done
