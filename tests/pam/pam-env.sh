@@ -7,6 +7,13 @@
 # - a private mount namespace with fresh tmpfs on /run and /var/lib, because
 #   the module's state dirs (/run/delegate, /var/lib/delegate/.once) are
 #   fixed paths by design (no env override a setuid sudo could honour);
+# - a private /tmp (tmpfs) in that namespace, with only the test's own
+#   directory of the host's /tmp bound into it: pam_wrapper 1.1.4 copies
+#   libpam and the service files into /tmp/pam.X (a fixed place, X one
+#   character) and removes it only in its destructor, so a process that
+#   ends without running it (a forked child that leaves with _exit after
+#   its own pam_start, a crash, a timeout's SIGKILL) used to leave one on
+#   the host; each left directory is also reported (TAP 902);
 # - afterwards the log (pam_syslog lines via pam_wrapper) is searched for
 #   every ticket the test minted: one more TAP line.
 # PD_VALGRIND=1 runs the program under valgrind (leaks are errors); SAN=asan
@@ -103,12 +110,25 @@ trap 'dlgcg_destroy "$cg"; rm -rf "$dir"' EXIT
 PD_TEST_DIR=$dir PD_MODULE=$module PAM_WRAPPER_DEBUGLEVEL=${PAM_WRAPPER_DEBUGLEVEL:-2} \
 /bin/sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$cg" \
 unshare --cgroup --mount --propagation private -- /bin/sh -c '
+    dir=$1; shift
     mount -t tmpfs -o mode=0755 tmpfs /run &&
     mount -t tmpfs -o mode=0755 tmpfs /var/lib &&
     mount -t cgroup2 dlg-test-cgroup2 /sys/fs/cgroup &&
+    mkdir /run/.pdt-dir && mount --bind "$dir" /run/.pdt-dir &&
+    mount -t tmpfs -o mode=1777 dlg-test-tmp /tmp &&
+    mkdir -m 0755 "$dir" && mount --move /run/.pdt-dir "$dir" && rmdir /run/.pdt-dir || exit 1
     services=$1; shift
-    exec env LD_PRELOAD="$0" PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$services" "$@"
-' "$prewrap" "$dir/services" "${run[@]}" 2>"$log"
+    env LD_PRELOAD="$0" PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$services" "$@"
+    rc=$?
+    left=$(ls -d /tmp/pam.* 2>/dev/null)
+    if [ -z "$left" ]; then
+        echo "ok 902 - pam_wrapper left no /tmp/pam.X directory (in the private /tmp)"
+    else
+        echo "not ok 902 - pam_wrapper left no /tmp/pam.X directory (in the private /tmp):" $left
+        rc=1
+    fi
+    exit $rc
+' "$prewrap" "$dir" "$dir/services" "${run[@]}" 2>"$log"
 rc=$?
 if ! dlgcg_destroy "$cg"; then
     echo "not ok 901 - the test's cgroup removed"

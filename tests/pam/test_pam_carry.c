@@ -343,7 +343,10 @@ static void test_stale_records_pruned(void **state)
     assert_true(pid >= 0);
     if (pid == 0) {
         ph = start("sshd", "ci-deploy", &cv);
-        _exit(child_auth(ph));
+        /* exit, not _exit: this child called pam_start itself, so
+         * pam_wrapper made it a /tmp/pam.X directory of its own, which only
+         * its destructor removes */
+        exit(child_auth(ph));
     }
     assert_int_equal(waitpid(pid, &status, 0), pid);
     assert_true(WIFEXITED(status));
