@@ -145,6 +145,70 @@ static void test_actor_removed_after_auth(void **state)
     free(t);
 }
 
+/* auth with a default ticket, then the config becomes *after*, then
+ * account: refused with reason, and still refused under the old config. */
+static void after_auth_config(const struct pdt_cfg *after, const char *reason, int line)
+{
+    char *t = pdt_mint(pdt_claims()), want[64];
+    struct pdt_conv cv = { .answer = { t } };
+    struct pam_testcase cases[] = {
+        pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
+        pam_test(PAMTEST_KEEPHANDLE, 0),
+    };
+    pam_handle_t *ph;
+
+    unlink(T.audit);
+    pdt_config("");
+    ph = pdt_keep("sshd", "ci-deploy", &cv, cases);
+    pdt_config_with(after);
+    assert_int_equal(pam_acct_mgmt(ph, 0), PAM_PERM_DENIED);
+    pdt_config("");
+    assert_int_equal(pam_acct_mgmt(ph, 0), PAM_PERM_DENIED);
+    pam_end(ph, PAM_PERM_DENIED);
+    snprintf(want, sizeof(want), "deny:%s", reason);
+    pdt_audit_expect_(line, "admit", want, "deny:no_ticket", (const char *)NULL);
+    free(t);
+}
+
+/* Issue 21: the issuer's own rules count after admission too.  A personal
+ * key that should stop speaking for others (principals narrowed), and a
+ * leaked issuer key removed from the config. */
+static void test_issuer_principals_narrowed_after_auth(void **state)
+{
+    struct pdt_cfg narrowed = { .iss_principals = "\"release\"" };
+    struct pdt_cfg still = { .iss_principals = "\"release\", \"alice\"" };
+    (void)state;
+
+    after_auth_config(&narrowed, "principal_not_allowed", __LINE__);
+    /* control: the same edit that keeps alice changes nothing */
+    {
+        char *t = pdt_mint(pdt_claims());
+        struct pdt_conv cv = { .answer = { t } };
+        struct pam_testcase cases[] = {
+            pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
+            pam_test(PAMTEST_KEEPHANDLE, 0),
+        };
+        pam_handle_t *ph;
+
+        unlink(T.audit);
+        pdt_config("");
+        ph = pdt_keep("sshd", "ci-deploy", &cv, cases);
+        pdt_config_with(&still);
+        assert_int_equal(pam_acct_mgmt(ph, 0), PAM_SUCCESS);
+        pam_end(ph, PAM_SUCCESS);
+        pdt_audit_expect("admit");
+        free(t);
+    }
+}
+
+static void test_issuer_key_removed_after_auth(void **state)
+{
+    struct pdt_cfg rotated = { .iss_keys = "k2" };
+    (void)state;
+
+    after_auth_config(&rotated, "unknown_key", __LINE__);
+}
+
 /* Admitted shortly before the end of the skew window; account once the
  * window has passed.  The margin starts at 2 s; should authentication come
  * too late for it (a loaded machine), it is refused as expired and the test
@@ -226,6 +290,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_revocation_after_auth, pdt_setup, pdt_teardown),
         cmocka_unit_test_setup_teardown(test_config_broken_after_auth, pdt_setup, pdt_teardown),
         cmocka_unit_test_setup_teardown(test_actor_removed_after_auth, pdt_setup, pdt_teardown),
+        cmocka_unit_test_setup_teardown(test_issuer_principals_narrowed_after_auth, pdt_setup, pdt_teardown),
+        cmocka_unit_test_setup_teardown(test_issuer_key_removed_after_auth, pdt_setup, pdt_teardown),
         cmocka_unit_test_setup_teardown(test_expired_after_auth, pdt_setup, pdt_teardown),
         cmocka_unit_test_setup_teardown(test_user_switched_before_account, pdt_setup, pdt_teardown),
     };
