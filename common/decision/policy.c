@@ -567,6 +567,8 @@ enum dlg_reason dlg_recheck(const struct dlg_config *cfg, const struct dlg_verdi
         r = DLG_SERVICE_NOT_ALLOWED;
     else if (!list_allows(&actor->principals, v->sub) || !list_allows(&iss->principals, v->sub))
         r = DLG_PRINCIPAL_NOT_ALLOWED;
+    else if (actor->key_required && !v->cnf_ssh)
+        r = DLG_KEY_REQUIRED;       /* key_binding = "required" set after admission */
     else
         r = check_revoked(cfg, v->jti, v->sub, v->iss, v->kid, v->iat, &scratch);
     return r;

@@ -51,8 +51,11 @@ enum dlg_reason dlg_decide_lazy(const struct dlg_config *cfg, const char *ticket
 void dlg_verdict_free(struct dlg_verdict *v);
 
 /* Re-check a previously admitted verdict against the config as it is now
- * (account phase): expiry (with skew), revocations, the actor still
- * configured and not revoked.  Returns DLG_ADMIT or a reason. */
+ * (account, session open, watch): the issuer and its key still configured,
+ * expiry (with skew), the actor still configured and not revoked, the
+ * service and the principal still allowed by actor and issuer, a bound
+ * ticket (v->cnf_ssh) where the actor now has key_binding = "required",
+ * revocations.  Returns DLG_ADMIT or a reason. */
 enum dlg_reason dlg_recheck(const struct dlg_config *cfg, const struct dlg_verdict *v,
                             const char *service, int64_t now);
 

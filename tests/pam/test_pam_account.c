@@ -209,6 +209,16 @@ static void test_issuer_key_removed_after_auth(void **state)
     after_auth_config(&rotated, "unknown_key", __LINE__);
 }
 
+/* Issue 18 item 8: key_binding = "required" set after admission refuses a
+ * session that came in with an unbound ticket. */
+static void test_key_required_after_auth(void **state)
+{
+    struct pdt_cfg required = { .ci_extra = "key_binding = \"required\";" };
+    (void)state;
+
+    after_auth_config(&required, "key_required", __LINE__);
+}
+
 /* Admitted shortly before the end of the skew window; account once the
  * window has passed.  The margin starts at 2 s; should authentication come
  * too late for it (a loaded machine), it is refused as expired and the test
@@ -292,6 +302,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_actor_removed_after_auth, pdt_setup, pdt_teardown),
         cmocka_unit_test_setup_teardown(test_issuer_principals_narrowed_after_auth, pdt_setup, pdt_teardown),
         cmocka_unit_test_setup_teardown(test_issuer_key_removed_after_auth, pdt_setup, pdt_teardown),
+        cmocka_unit_test_setup_teardown(test_key_required_after_auth, pdt_setup, pdt_teardown),
         cmocka_unit_test_setup_teardown(test_expired_after_auth, pdt_setup, pdt_teardown),
         cmocka_unit_test_setup_teardown(test_user_switched_before_account, pdt_setup, pdt_teardown),
     };

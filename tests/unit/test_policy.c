@@ -960,6 +960,24 @@ static void test_recheck(void **state)
     assert_non_null(c2);
     assert_int_equal(dlg_recheck(c2, &v, "sshd", NOW), DLG_REVOKED_ACTOR);
     dlg_config_free(c2);
+    /* key_binding = "required" (issue 18 item 8): a bound verdict of the
+     * keyed actor passes; the same verdict without its cnf (a ticket that
+     * was unbound when the actor was not yet "required") does not */
+    {
+        struct row keyed = { "keyed", DLG_ADMIT,
+                             "{\"act\":{\"sub\":\"keyed\"},\"cnf\":{\"ssh\":\"" KEY_A "\"}}",
+                             NULL, NULL, NULL, "keyed", .ssh_key = KEY_A };
+        struct dlg_verdict kv;
+        char *cnf;
+
+        assert_int_equal(run_row(&keyed, &kv), DLG_ADMIT);
+        assert_int_equal(dlg_recheck(cfg, &kv, "sshd", NOW), DLG_ADMIT);
+        cnf = kv.cnf_ssh;
+        kv.cnf_ssh = NULL;
+        assert_int_equal(dlg_recheck(cfg, &kv, "sshd", NOW), DLG_KEY_REQUIRED);
+        kv.cnf_ssh = cnf;
+        dlg_verdict_free(&kv);
+    }
     /* a denied verdict never passes the recheck */
     row.sign_as = "junk";
     assert_int_equal(run_row(&row, &bad), DLG_BAD_SIGNATURE);
