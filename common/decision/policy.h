@@ -20,10 +20,13 @@ struct dlg_request {
      * checked but never consumed (delegatectl verify). */
     const char *once_dir;
     bool consume_once;
-    /* "SHA256:..." fingerprint of the ssh key the actor authenticated with
-     * in this connection (sshd: SSH_AUTH_INFO_0; sudo: the key of the
-     * delegated session it runs in), or NULL (DESIGN.md §3 rule 10) */
+    /* The ssh keys the actor proved (DESIGN.md §3 rule 10), "SHA256:..."
+     * fingerprints: ssh_key one key (delegatectl verify --ssh-key), ssh_keys
+     * every key (PAM: sshd's SSH_AUTH_INFO_0, or for sudo and su the keys
+     * the delegated session they run in vouches for).  A bound ticket is
+     * admitted when its cnf equals any of them; NULL or empty: none. */
     const char *ssh_key;
+    const struct dlg_strv *ssh_keys;
 };
 
 /* Verified facts for audit and the session phase.  Strings are owned copies

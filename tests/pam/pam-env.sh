@@ -62,6 +62,9 @@ service items  "$cfg" "account  optional  $helpers/pam_get_items.so"
 service relcfg "config=relative/delegate.conf debug"
 service badarg "$cfg no_such_option"
 service cpl    "$cfg compiled=$dir/policy.bin"    # issue 13: the compiled form
+service sshd-x "$cfg"                              # a renamed sshd (its own PAM service)
+service su     "$cfg"
+service login  "$cfg"                              # a console login: no ssh keys
 
 # The shipped stacks (conf/pam.d/*.snippet), after pam_set_items, with
 # stand-ins for Debian's
@@ -120,7 +123,7 @@ unshare --cgroup --mount --propagation private -- /bin/sh -c '
     services=$1; shift
     env LD_PRELOAD="$0" PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$services" "$@"
     rc=$?
-    left=$(ls -d /tmp/pam.* 2>/dev/null)
+    left=$(for d in /tmp/pam.*; do [ -e "$d" ] && echo "$d (pid $(cat "$d/pid" 2>/dev/null))"; done)
     if [ -z "$left" ]; then
         echo "ok 902 - pam_wrapper left no /tmp/pam.X directory (in the private /tmp)"
     else
