@@ -191,11 +191,57 @@ static int run_detached(const char *service, const char *user, const char *ticke
     return WEXITSTATUS(st);
 }
 
+/* In a child: a sudo to alice with sudo_ticket, its session opened (the
+ * child moves into the sudo's own group, nested in the holder's session),
+ * then a su by a grandchild with real uid ruid inside that group.  Returns
+ * the su's result, or -1 when the sudo did not get that far. */
+static int run_nested(const char *sudo_ticket, uid_t ruid, const char *su_ticket)
+{
+    int st = 0;
+    pid_t pid;
+
+    fflush(NULL);
+    pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        struct pdt_conv cv = { .answer = { sudo_ticket } };
+        struct pam_conv conv = { pdt_conv_fn, &cv };
+        pam_handle_t *ph = NULL;
+        int rc;
+
+        setenv("PAM_RUSER", "support-bot", 1);
+        rc = pam_start("sudo", "support-bot", &conv, &ph);
+        if (rc == PAM_SUCCESS)
+            rc = pam_authenticate(ph, 0);
+        if (rc == PAM_SUCCESS)
+            rc = pam_acct_mgmt(ph, 0);
+        if (rc == PAM_SUCCESS)
+            rc = pam_set_item(ph, PAM_USER, "alice");
+        if (rc == PAM_SUCCESS)
+            rc = pam_open_session(ph, 0);
+        if (rc != PAM_SUCCESS) {
+            pam_end(ph, rc);
+            exit(255);
+        }
+        unsetenv("PAM_RUSER");
+        rc = run_detached("su", "support-bot", su_ticket, ruid, false);
+        (void)pam_close_session(ph, 0);
+        pam_end(ph, PAM_SUCCESS);
+        exit(rc < 0 ? 254 : rc);
+    }
+    if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) >= 254)
+        return -1;
+    return WEXITSTATUS(st);
+}
+
 /* The holder: an sshd session as support-bot (SSH_AUTH_INFO_0 = info),
  * then commands, one per line:
  *   "sudo TICKET"        a sudo auth+account here, in the session's group
  *   "su UID TICKET"      a su auth+account by a child with real uid UID
  *   "out TICKET"         a sudo by a child moved out of the session's group
+ *   "nested UID T1 T2"   a sudo to alice with T1 (session opened), then inside
+ *                        its group a su with T2 by a child with real uid UID
  *   "quit"               close the session and leave
  * Each answer is one line with the PAM result (0: success). */
 static void holder_main(int in, int out, const char *ticket, const char *info)
@@ -231,6 +277,13 @@ static void holder_main(int in, int out, const char *ticket, const char *info)
             unsetenv("PAM_RUSER");
         } else if (strncmp(cmd, "out ", 4) == 0) {
             write_int(out, run_detached("sudo", "support-bot", cmd + 4, (uid_t)-1, true));
+        } else if (strncmp(cmd, "nested ", 7) == 0) {
+            char *t1 = strchr(cmd + 7, ' '), *t2 = t1 ? strchr(t1 + 1, ' ') : NULL;
+            if (t2 == NULL)
+                break;
+            *t1++ = '\0';
+            *t2++ = '\0';
+            write_int(out, run_nested(t1, (uid_t)strtoul(cmd + 7, NULL, 10), t2));
         } else if (strncmp(cmd, "su ", 3) == 0) {
             char *sp = strchr(cmd + 3, ' ');
             if (sp == NULL)
@@ -497,6 +550,13 @@ static void test_su_caller_must_be_the_actor(void **state)
     assert_int_equal(holder_cmd(h, "su 0 %s", su), PAM_AUTH_ERR);      /* root */
     assert_true(audit_has_deny("key_mismatch"));
     assert_int_equal(holder_cmd(h, "su 62002 %s", su), PAM_SUCCESS);   /* support-bot */
+    /* a process with the actor's uid inside a sudo of that session to alice:
+     * the innermost session runs as alice, so it vouches for nothing */
+    {
+        char *sa = sudo_ticket(NULL);
+        assert_int_equal(holder_cmd(h, "nested 62002 %s %s", sa, su), PAM_AUTH_ERR);
+        free(sa);
+    }
     holder_stop(h);
     free(ssh);
     free(su);
