@@ -129,13 +129,12 @@ out:
 static int mark_add(const struct dlg_session *s, const char *key)
 {
     char name[192], line[DLG_SSH_FP_LEN + 1];
-    size_t len = strlen(key);
-    int dfd, fd, rc = -1;
+    int len, dfd, fd, rc = -1;
 
-    if (len >= DLG_SSH_FP_LEN || mark_name(name, sizeof(name), s->service, s->pid, s->start_ticks) != 0)
+    len = snprintf(line, sizeof(line), "%s\n", key);
+    if (len <= 0 || (size_t)len >= sizeof(line) ||
+        mark_name(name, sizeof(name), s->service, s->pid, s->start_ticks) != 0)
         return -1;
-    memcpy(line, key, len);
-    line[len] = '\n';
     dfd = open_mark_dir(true);
     if (dfd < 0)
         return -1;
@@ -143,7 +142,7 @@ static int mark_add(const struct dlg_session *s, const char *key)
     close(dfd);
     if (fd < 0)
         return -1;
-    if (write(fd, line, len + 1) == (ssize_t)(len + 1))
+    if (write(fd, line, (size_t)len) == (ssize_t)len)
         rc = 0;
     if (close(fd) != 0)
         rc = -1;
