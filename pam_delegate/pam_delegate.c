@@ -201,10 +201,11 @@ static void wipe_free(char *s)
 }
 
 /* Only the issuer key the ticket selects is read (dlg_decide_lazy): an
- * unusable key file of another issuer does not stop this one. */
-static enum dlg_reason decide(struct pd_ctx *c, const char *ticket, struct dlg_verdict *v)
+ * unusable key file of another issuer does not stop this one.  keys: the
+ * ssh keys proven in this transaction (pd_ssh_keys). */
+static enum dlg_reason decide(struct pd_ctx *c, const char *ticket, const struct dlg_strv *keys,
+                              struct dlg_verdict *v)
 {
-    char fp[64];
     struct dlg_request req = {
         .user = c->user,
         .service = c->service,
@@ -213,7 +214,7 @@ static enum dlg_reason decide(struct pd_ctx *c, const char *ticket, struct dlg_v
         .now = c->now,
         .once_dir = DLG_ONCE_DIR,
         .consume_once = true,
-        .ssh_key = pd_ssh_key(c->pamh, c->service, c->user, fp),
+        .ssh_keys = keys,
     };
     size_t len;
 
@@ -229,7 +230,8 @@ static enum dlg_reason decide(struct pd_ctx *c, const char *ticket, struct dlg_v
     return dlg_decide_lazy(c->cfg, ticket, len, &req, v, &c->diag);
 }
 
-static struct pd_state *state_from_verdict(struct pd_ctx *c, struct dlg_verdict *v)
+static struct pd_state *state_from_verdict(struct pd_ctx *c, struct dlg_verdict *v,
+                                           struct dlg_strv *keys)
 {
     struct pd_state *st = calloc(1, sizeof(*st));
 
@@ -237,6 +239,8 @@ static struct pd_state *state_from_verdict(struct pd_ctx *c, struct dlg_verdict 
         return NULL;
     st->v = *v;                 /* takes ownership */
     memset(v, 0, sizeof(*v));
+    st->proved = *keys;         /* and of the keys */
+    memset(keys, 0, sizeof(*keys));
     st->user = strdup(c->user);
     st->service = strdup(c->service);
     st->rhost = c->rhost ? strdup(c->rhost) : NULL;
@@ -249,31 +253,33 @@ static struct pd_state *state_from_verdict(struct pd_ctx *c, struct dlg_verdict 
 }
 
 /* Read the ticket (the stacked token or a prompt, per the arguments) and
- * judge it. */
-static enum dlg_reason auth_decide(struct pd_ctx *c, struct dlg_verdict *v)
+ * judge it with the ssh keys proven in this transaction (*keys, filled). */
+static enum dlg_reason auth_decide(struct pd_ctx *c, struct dlg_strv *keys, struct dlg_verdict *v)
 {
     const char *authtok = NULL;
     char *answer = NULL;
     enum dlg_reason r;
 
+    /* -1 leaves keys empty: a bound ticket is then key_mismatch */
+    (void)pd_ssh_keys(c->pamh, c->cfg, c->service, c->user, keys);
     if (c->args.use_first_pass || c->args.try_first_pass)
         authtok = item_str(c->pamh, PAM_AUTHTOK);
     if (authtok != NULL) {
-        r = decide(c, authtok, v);
+        r = decide(c, authtok, keys, v);
         /* try_first_pass: the stacked token may have been meant for
          * another module; ask once more. */
         if (r != DLG_ADMIT && c->args.try_first_pass) {
             answer = prompt_ticket(c, c->cfg->prompt);
             if (answer != NULL && answer[0] != '\0') {
                 dlg_verdict_free(v);
-                r = decide(c, answer, v);
+                r = decide(c, answer, keys, v);
             }
         }
     } else if (!c->args.use_first_pass) {
         answer = prompt_ticket(c, c->cfg->prompt);
-        r = decide(c, answer, v);
+        r = decide(c, answer, keys, v);
     } else {
-        r = decide(c, NULL, v);     /* no_ticket, from the core */
+        r = decide(c, NULL, keys, v);     /* no_ticket, from the core */
     }
     wipe_free(answer);
     return r;
@@ -300,10 +306,11 @@ static int auth_audit(struct pd_ctx *c, const struct dlg_verdict *v, enum dlg_re
     return 0;
 }
 
-/* Keep the admitted verdict (taken from *v) for account and session. */
-static int auth_keep(struct pd_ctx *c, struct dlg_verdict *v)
+/* Keep the admitted verdict and the keys proven (taken from *v and *keys)
+ * for account and session. */
+static int auth_keep(struct pd_ctx *c, struct dlg_verdict *v, struct dlg_strv *keys)
 {
-    struct pd_state *st = state_from_verdict(c, v);
+    struct pd_state *st = state_from_verdict(c, v, keys);
 
     if (st == NULL)
         return PAM_BUF_ERR;
@@ -316,6 +323,7 @@ PD_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const
 {
     struct pd_ctx c;
     struct dlg_verdict v = { 0 };
+    struct dlg_strv keys = { 0 };
     int ret = PAM_AUTH_ERR, is_actor = 0;
 
     (void)flags;
@@ -340,10 +348,11 @@ PD_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const
 
     /* a new authentication replaces whatever an earlier one proved */
     pd_state_drop(pamh);
-    if (auth_audit(&c, &v, auth_decide(&c, &v)) == 0)
-        ret = auth_keep(&c, &v);
+    if (auth_audit(&c, &v, auth_decide(&c, &keys, &v)) == 0)
+        ret = auth_keep(&c, &v, &keys);
 out:
     dlg_verdict_free(&v);
+    dlg_strv_free(&keys);
     ctx_free(&c);
     return ret;
 }
@@ -546,8 +555,10 @@ static int session_contain_record(struct pd_ctx *c, struct pd_state *st)
     char cgroup[DLG_CG_PATH_MAX];
     uint64_t ticks = 0;
 
-    if (st->session_open)
+    if (st->session_open) {
         (void)dlg_session_remove(DLG_SESSIONS_DIR, st->service, st->session_pid);
+        pd_keytrust_forget(st->service, st->session_pid, st->session_ticks);
+    }
     /* contained before it is recorded: a record always names a live group */
     if (pd_contain(c->pamh, c->service, cgroup, sizeof(cgroup), &ticks) != 0)
         return PAM_PERM_DENIED;
@@ -559,15 +570,24 @@ static int session_contain_record(struct pd_ctx *c, struct pd_state *st)
             .iss = st->v.iss, .kid = st->v.kid,
             .pid = getpid(), .start = c->now, .expires = st->v.exp,
             .cgroup = cgroup, .start_ticks = ticks, .key = st->v.cnf_ssh, .iat = st->v.iat,
+            .proved = st->proved,       /* borrowed: the record keeps the keys proven */
         };
         if (dlg_session_write(DLG_SESSIONS_DIR, &s) != 0) {
             /* fail closed: an unrecorded session cannot be listed or ended */
             pam_syslog(c->pamh, LOG_ERR, "cannot record the session under %s", DLG_SESSIONS_DIR);
             return PAM_SYSTEM_ERR;
         }
+        /* recorded first, then compared with the actor's other sessions,
+         * so that of two sessions opening at once one sees the other */
+        if (pd_keytrust_note(c->pamh, &s) != 0) {
+            (void)dlg_session_remove(DLG_SESSIONS_DIR, c->service, s.pid);
+            pd_keytrust_forget(c->service, s.pid, ticks);
+            return PAM_PERM_DENIED;
+        }
     }
     st->session_open = true;
     st->session_pid = getpid();
+    st->session_ticks = ticks;
     snprintf(st->session_cgroup, sizeof(st->session_cgroup), "%s", cgroup);
     /* The carry record (sudo: the one written for our parent) is spent. */
     if (st->carry_name[0] != '\0') {
@@ -583,6 +603,7 @@ static int session_audit_open(struct pd_ctx *c, struct pd_state *st, const char 
         pam_syslog(c->pamh, LOG_ERR, "audit trail cannot be written: session refused for %s",
                    c->user);
         (void)dlg_session_remove(DLG_SESSIONS_DIR, st->service, st->session_pid);
+        pd_keytrust_forget(st->service, st->session_pid, st->session_ticks);
         st->session_open = false;
         return PAM_PERM_DENIED;
     }
@@ -639,11 +660,13 @@ PD_EXPORT int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, cons
      * still hold the ticket's authority: the record stays, so that
      * `delegatectl watch` ends them at exp or at a revocation (and drops
      * the record once the group is empty). */
-    if (pd_session_lingers(pamh, st->session_pid, st->session_cgroup))
+    if (pd_session_lingers(pamh, st->session_pid, st->session_cgroup)) {
         pam_syslog(pamh, LOG_INFO, "session closed with processes left in its cgroup: "
                    "they end with the ticket's authority");
-    else
+    } else {
         (void)dlg_session_remove(DLG_SESSIONS_DIR, st->service, st->session_pid);
+        pd_keytrust_forget(st->service, st->session_pid, st->session_ticks);
+    }
     st->session_open = false;
     (void)audit(&c, "session_close", &st->v, target, DLG_ADMIT);
     ret = PAM_SUCCESS;

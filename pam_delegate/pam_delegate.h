@@ -12,6 +12,7 @@
 
 #include "util/paths.h"
 #include "decision/policy.h"
+#include "session/session.h"
 
 /* Where auth leaves its verified result for a session phase that runs in
  * another process (sshd keyboard-interactive: auth in a child, session in
@@ -45,7 +46,9 @@ struct pd_state {
     char carry_name[64];        /* record this process wrote, "" if none */
     bool session_open;          /* session record written by this process */
     pid_t session_pid;
+    uint64_t session_ticks;     /* its start time (keytrust.c names its marks so) */
     char session_cgroup[512];   /* the session's group (issue 10), "" if none */
+    struct dlg_strv proved;     /* the ssh keys proven in this transaction (keybind.c) */
 };
 
 void pd_state_free(struct pd_state *st);
@@ -98,9 +101,25 @@ int pd_contain(pam_handle_t *pamh, const char *service, char *path, size_t len, 
  * in the group of the session this process leads (leader = pid recorded at
  * open, group = the group recorded)? */
 bool pd_session_lingers(pam_handle_t *pamh, pid_t leader, const char *group);
-/* The "SHA256:..." fingerprint of the ssh key the actor proved in this
- * connection (keybind.c; DESIGN.md §3 rule 10), written into fp, or NULL
- * when none is known.  fp holds DLG_SSH_FP_LEN (51) bytes. */
-const char *pd_ssh_key(pam_handle_t *pamh, const char *service, const char *user, char *fp);
+/* The ssh keys the actor proved for this transaction (keybind.c; DESIGN.md
+ * §3 rule 10), appended to out as "SHA256:..." fingerprints: for sshd's
+ * services the publickey lines of SSH_AUTH_INFO_0, for sudo and su the keys
+ * the delegated session they run in vouches for (keytrust.c), for any other
+ * service none.  Returns how many, or -1 (out of memory, unreadable state:
+ * out is then empty, so a bound ticket is refused). */
+int pd_ssh_keys(pam_handle_t *pamh, const struct dlg_config *cfg, const char *service,
+                const char *user, struct dlg_strv *out);
+
+/* Same-uid sessions are not isolated (keytrust.c, issue 18 item 11).
+ * pd_keytrust_vouched: the keys session s vouches for now (its proved keys,
+ * minus every key that a session of the same actor, running as the actor,
+ * did not vouch for while both were live).  0, or -1 with out empty.
+ * pd_keytrust_note: after the record of a new session is written, mark it
+ * and every live session of the same actor for the keys the other one does
+ * not vouch for.  0, or -1 (logged: the session must be refused).
+ * pd_keytrust_forget: its record is gone, so is its mark. */
+int pd_keytrust_vouched(const struct dlg_session *s, struct dlg_strv *out);
+int pd_keytrust_note(pam_handle_t *pamh, const struct dlg_session *me);
+void pd_keytrust_forget(const char *service, pid_t pid, uint64_t start_ticks);
 
 #endif

@@ -6,7 +6,7 @@ PKGS="gcc make pkg-config libpam0g-dev libconfig-dev libssl-dev libjansson-dev \
  openssh-server openssh-client sudo sshpass openssl util-linux procps iproute2 \
  valgrind clang libclang-rt-14-dev cppcheck clang-tidy lcov hyperfine \
  debhelper dh-nss dpkg-dev fakeroot lintian pamtester logrotate \
- python3 python3-cryptography groff-base binutils libpam-modules libpam-runtime"
+ python3 python3-cryptography groff-base binutils libpam-modules libpam-runtime gdb"
 # e2e test_routes: the PAM service files of cron, atd and systemd-user, and
 # a second NSS source (extrausers) for the unusable-config case
 PKGS="$PKGS cron at systemd libnss-extrausers"

@@ -42,6 +42,7 @@ const char *dlg_end_reason(const struct dlg_session *s, const struct dlg_config 
     v.jti = s->jti;
     v.iat = s->iat;
     v.exp = s->expires;
+    v.cnf_ssh = s->key;         /* the ticket's cnf: key_binding = "required" */
     r = dlg_recheck(cfg, &v, s->service, now);
     if (r == DLG_ADMIT || r == DLG_EXPIRED)   /* expiry: by exp alone, above */
         return NULL;

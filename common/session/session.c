@@ -54,6 +54,21 @@ static int set_text(json_t *o, const char *key, const char *val)
     return json_object_set_new(o, key, val ? json_string(val) : json_null());
 }
 
+static int set_list(json_t *o, const char *key, const struct dlg_strv *sv)
+{
+    json_t *a = json_array();
+    size_t i;
+
+    if (!a)
+        return -1;
+    for (i = 0; i < sv->n; i++)
+        if (json_array_append_new(a, json_string(sv->v[i])) != 0) {
+            json_decref(a);
+            return -1;
+        }
+    return json_object_set_new(o, key, a);
+}
+
 int dlg_session_write(const char *dir, const struct dlg_session *s)
 {
     char name[128], *tmp = NULL, *text = NULL;
@@ -76,7 +91,8 @@ int dlg_session_write(const char *dir, const struct dlg_session *s)
         set_text(o, "cgroup", s->cgroup) ||
         json_object_set_new(o, "start_ticks", json_integer((json_int_t)s->start_ticks)) ||
         set_text(o, "key", s->key) ||
-        json_object_set_new(o, "iat", json_integer(s->iat))) {
+        json_object_set_new(o, "iat", json_integer(s->iat)) ||
+        set_list(o, "proved", &s->proved)) {
         errno = EINVAL;
         goto out;
     }
@@ -172,6 +188,26 @@ static int64_t opt_int0(json_t *o, const char *key, bool *bad)
     return (int64_t)json_integer_value(v);
 }
 
+/* An optional array of strings (absent or null: empty). */
+static void opt_list(json_t *o, const char *key, struct dlg_strv *out, bool *bad)
+{
+    json_t *v = json_object_get(o, key), *e;
+    size_t i;
+
+    if (!v || json_is_null(v))
+        return;
+    if (!json_is_array(v)) {
+        *bad = true;
+        return;
+    }
+    json_array_foreach(v, i, e) {
+        if (!json_is_string(e) || dlg_strv_push(out, json_string_value(e)) != 0) {
+            *bad = true;
+            return;
+        }
+    }
+}
+
 static void session_clear(struct dlg_session *s)
 {
     free(s->jti);
@@ -185,6 +221,7 @@ static void session_clear(struct dlg_session *s)
     free(s->kid);
     free(s->cgroup);
     free(s->key);
+    dlg_strv_free(&s->proved);
     memset(s, 0, sizeof(*s));
 }
 
@@ -230,6 +267,7 @@ static int read_record(int dfd, const char *name, struct dlg_session *s)
     s->start_ticks = (uint64_t)opt_int0(o, "start_ticks", &bad);
     s->key = opt_text(o, "key", &bad);
     s->iat = opt_int0(o, "iat", &bad);
+    opt_list(o, "proved", &s->proved, &bad);
     if (s->cgroup && !dlg_cg_valid_path(s->cgroup))
         bad = true;
     if (bad)

@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "util/util.h"
+
 struct dlg_session {
     char *jti, *actor, *principal, *service, *user, *tty, *rhost, *iss, *kid;
     pid_t pid;                  /* session leader */
@@ -15,6 +17,10 @@ struct dlg_session {
     uint64_t start_ticks;       /* leader start time, /proc/PID/stat field 22; 0: unknown */
     char *key;                  /* cnf fingerprint "SHA256:...", NULL if none (issue 12) */
     int64_t iat;                /* the ticket's iat (revoke.issued_before); 0: unknown */
+    /* the ssh keys the session proved, "SHA256:..." (issue 18 item 10:
+     * sshd's publickey steps, whatever the ticket's cnf; a sudo or su: the
+     * keys of the session it ran in); "proved" in the record, [] if none */
+    struct dlg_strv proved;
 };
 
 /* Record name: "<service>-<pid>.json".  Creates dir 0700 if missing. */
