@@ -46,7 +46,7 @@ CFLAGS_ALL  := -std=c11 -D_GNU_SOURCE -DDLG_VERSION=\"$(VERSION)\" $(OPT) $(WARN
 LDFLAGS_ALL := -Wl,-z,relro,-z,now -Wl,--as-needed $(SANLD) $(LDFLAGS)
 
 LIBS_NSS    := -lconfig
-LIBS_FULL   := -lconfig -lcrypto -ljansson
+LIBS_FULL   := -lconfig -lcrypto -ljansson -lsystemd
 
 # common/ is grouped by concern, each folder using only the ones listed before
 # it: util/ (small helpers), ticket/ (JWT format, algorithms, signing), config/
@@ -55,7 +55,7 @@ LIBS_FULL   := -lconfig -lcrypto -ljansson
 # util/*.c, config/config*.c, config/compiled_read.c and ticket/alg.c are
 # libc+libconfig only (linked into the NSS module); everything else may use
 # OpenSSL and jansson.
-COMMON_DIRS     := util ticket config decision audit session
+COMMON_DIRS     := util ticket config decision audit session session/contain
 COMMON_HDR      := $(wildcard $(addsuffix /*.h,$(addprefix common/,$(COMMON_DIRS))))
 NSS_CONFIG_SRC  := $(sort $(wildcard common/config/config*.c))
 NSS_COMMON_SRC  := $(sort $(wildcard common/util/*.c)) $(NSS_CONFIG_SRC) \

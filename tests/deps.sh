@@ -10,6 +10,10 @@ PKGS="gcc make pkg-config libpam0g-dev libconfig-dev libssl-dev libjansson-dev \
 # e2e test_routes: the PAM service files of cron, atd and systemd-user, and
 # a second NSS source (extrausers) for the unusable-config case
 PKGS="$PKGS cron at systemd libnss-extrausers"
+# sd-bus (libsystemd) for containment on systemd hosts; the systemd tier:
+# mmdebstrap builds a Debian 12 root file system, systemd-nspawn boots it
+# (installed without recommends: libnss-mymachines would edit nsswitch.conf)
+PKGS="$PKGS libsystemd-dev mmdebstrap systemd-container"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

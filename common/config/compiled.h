@@ -47,7 +47,7 @@
 #include "util/paths.h"
 
 #define DLG_CPL_MAGIC   "DLGPOLv\x01"
-#define DLG_CPL_VERSION 1u
+#define DLG_CPL_VERSION 2u     /* 2: sessions.tasks_max */
 /* A file larger than this is refused (10,000 revoked ids take ~0.5 MB). */
 #define DLG_CPL_MAX_BYTES ((size_t)64 * 1024 * 1024)
 
@@ -109,7 +109,8 @@ struct dlg_cpl_global {
         revoked_keys;
     int64_t clock_skew, max_lifetime, issued_before;
     int64_t session_grace;      /* sessions.grace, 0..3600 */
-    uint64_t reserved[3];
+    int64_t session_tasks_max;  /* sessions.tasks_max, 0..DLG_TASKS_MAX_LIMIT */
+    uint64_t reserved[2];
 };
 
 struct dlg_cpl_source {

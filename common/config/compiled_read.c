@@ -297,7 +297,8 @@ static int load_global(struct rd *r, struct dlg_config *cfg)
     if (g.audit_syslog > 1 || g.has_issued_before > 1)
         FAIL("bad global flags");
     if (g.clock_skew < 0 || g.max_lifetime < 0 || g.uid_min > g.uid_max ||
-        g.session_grace < 0 || g.session_grace > 3600)
+        g.session_grace < 0 || g.session_grace > 3600 || g.session_tasks_max < 0 ||
+        g.session_tasks_max > DLG_TASKS_MAX_LIMIT)
         FAIL("bad global values");
     cfg->acc_gid = g.acc_gid;
     cfg->uid_min = g.uid_min;
@@ -308,6 +309,7 @@ static int load_global(struct rd *r, struct dlg_config *cfg)
     cfg->max_lifetime = g.max_lifetime;
     cfg->issued_before = g.issued_before;
     cfg->session_grace = g.session_grace;
+    cfg->session_tasks_max = g.session_tasks_max;
     if (get_list(r, &g.host_aliases, &cfg->host_aliases) != 0 ||
         get_list(r, &g.revoked_actors, &cfg->revoked_actors) != 0 ||
         get_list(r, &g.revoked_principals, &cfg->revoked_principals) != 0 ||

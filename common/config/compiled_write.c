@@ -19,7 +19,7 @@
  * tests/unit/test_compiled.c's dump(), then update the size.  (x86_64.) */
 #if defined(__x86_64__)
 _Static_assert(sizeof(struct dlg_actor) == 152, "struct dlg_actor changed: see above");
-_Static_assert(sizeof(struct dlg_config) == 328, "struct dlg_config changed: see above");
+_Static_assert(sizeof(struct dlg_config) == 336, "struct dlg_config changed: see above");
 _Static_assert(sizeof(struct dlg_issuer) == 64, "struct dlg_issuer changed: see above");
 _Static_assert(sizeof(struct dlg_key) == 32, "struct dlg_key changed: see above");
 _Static_assert(sizeof(struct dlg_group) == 32, "struct dlg_group changed: see above");
@@ -176,6 +176,7 @@ static void ser_global(struct wr *w, const struct dlg_config *cfg)
     g.max_lifetime = cfg->max_lifetime;
     g.issued_before = cfg->issued_before;
     g.session_grace = cfg->session_grace;
+    g.session_tasks_max = cfg->session_tasks_max;
     buf_add(&w->sec[DLG_CPL_SEC_GLOBAL], &g, sizeof(g));
 }
 

@@ -70,6 +70,9 @@ struct dlg_file_id {
     struct timespec ctime;      /* catches chmod/chown, which leave mtime alone */
 };
 
+#define DLG_DEFAULT_TASKS_MAX 1024
+#define DLG_TASKS_MAX_LIMIT 4194304
+
 struct dlg_config {
     int version;
     char *path;                 /* main config file */
@@ -122,6 +125,7 @@ struct dlg_config {
     int64_t load_started_ns;
     void *compiled;
     int64_t session_grace;      /* sessions.grace: SIGHUP..SIGKILL seconds, default 5 */
+    int64_t session_tasks_max;  /* sessions.tasks_max: tasks per session, 0: none; default 1024 */
 };
 
 /* Load, trust-check and validate.  On any error returns NULL and fills diag

@@ -19,7 +19,7 @@ HARNESSES=$(cd tests/fuzz && ls fuzz_*.c | sed 's/\.c$//' | grep -v '^fuzz_env$'
 CFLAGS="-std=c11 -D_GNU_SOURCE -DDLG_VERSION=\"fuzz\" -O1 -g -fno-omit-frame-pointer \
  -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
  -Wall -Wextra -Icommon -Itests/fuzz -Itests/adversarial -DDLG_FUZZ_KEYS=\"$ROOT/tests/fuzz/keys\""
-LIBS="-lconfig -lcrypto -ljansson"
+LIBS="-lconfig -lcrypto -ljansson -lsystemd"
 
 build() {
     local src obj objs=() h
