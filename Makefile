@@ -228,6 +228,8 @@ install: all
 	sed 's|/usr/sbin/delegatectl|$(SBINDIR)/delegatectl|' conf/systemd/delegate-watch.service \
 	    >$(DESTDIR)$(SYSTEMDUNITDIR)/delegate-watch.service
 	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/delegate-watch.service
+	install -D -m 0644 'conf/systemd/user@.service.d/delegate.conf' \
+	    '$(DESTDIR)$(SYSTEMDUNITDIR)/user@.service.d/delegate.conf'
 	for f in conf/delegate.conf conf/revoked.conf conf/nsswitch.conf conf/pam.d/* \
 	         conf/sshd_config.d/* conf/sudoers.d/*; do \
 	    [ -f "$$f" ] || continue; \
@@ -239,7 +241,8 @@ uninstall:
 	    $(DESTDIR)$(SBINDIR)/delegatectl $(DESTDIR)$(SBINDIR)/delegatectl-askpass
 	rm -f $(DESTDIR)$(PAMCONFDIR)/delegate $(DESTDIR)$(TMPFILESDIR)/delegate.conf \
 	    $(DESTDIR)$(LOGROTATEDIR)/delegate $(DESTDIR)$(BASHCOMPDIR)/delegatectl \
-	    $(DESTDIR)$(SYSTEMDUNITDIR)/delegate-watch.service
+	    $(DESTDIR)$(SYSTEMDUNITDIR)/delegate-watch.service \
+	    '$(DESTDIR)$(SYSTEMDUNITDIR)/user@.service.d/delegate.conf'
 	rm -rf $(DESTDIR)$(EXAMPLESDIR)
 	rm -f $(DESTDIR)$(MANDIR)/man8/delegatectl-askpass.8
 	for m in man/*.5 man/*.8; do [ -e "$$m" ] || continue; \

@@ -57,14 +57,17 @@ static int print_json(const struct dlg_session *s, int n)
     if (!arr)
         return -1;
     for (i = 0; i < n; i++) {
-        o = json_pack("{s:o, s:o, s:o, s:o, s:I, s:o, s:o, s:I, s:I, s:o, s:o, s:o, s:o, s:o}",
+        o = json_pack("{s:o, s:o, s:o, s:o, s:I, s:o, s:o, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o,"
+                      " s:o, s:o, s:o}",
                       "actor", jstr(s[i].actor), "principal", jstr(s[i].principal),
                       "service", jstr(s[i].service), "user", jstr(s[i].user),
                       "pid", (json_int_t)s[i].pid, "tty", jstr(s[i].tty),
                       "rhost", jstr(s[i].rhost), "start", (json_int_t)s[i].start,
                       "expires", (json_int_t)s[i].expires, "jti", jstr(s[i].jti),
                       "iss", jstr(s[i].iss), "kid", jstr(s[i].kid),
-                      "key", jstr(s[i].key), "cgroup", jstr(s[i].cgroup));
+                      "key", jstr(s[i].key), "cgroup", jstr(s[i].cgroup),
+                      "cell", jstr(s[i].cell), "unit", jstr(s[i].unit),
+                      "logind", jstr(s[i].logind), "outer", jstr(s[i].outer));
         if (!o || json_array_append_new(arr, o) < 0)
             goto out;
     }
@@ -478,7 +481,9 @@ const struct ctl_verb ctl_verb_sessions = {
         "List the open delegated sessions recorded by the PAM module under\n"
         DLG_SESSIONS_DIR ": actor, principal, service, user, pid, tty,\n"
         "remote host, start, expiry, ticket id and the ssh key the ticket is\n"
-        "bound to (cnf).  Times are UTC.  --json adds the session's cgroup.\n"
+        "bound to (cnf).  Times are UTC.  --json adds the session's cell: its\n"
+        "kind (cgroup, scope, logind), cgroup, systemd unit, logind session, and\n"
+        "the session it runs in (outer).\n"
         "\n"
         "Options:\n"
         "  --json       print a JSON array instead of a table\n"

@@ -209,7 +209,7 @@ sd_start() {
     SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1 systemd-nspawn -q -D "$SD_DIR" -b --register=no \
         --keep-unit --private-network -M "$SD_MACHINE" </dev/null >>"$SD_TMP/console.log" 2>&1 &
     SD_NSPAWN=$!
-    SD_LEADER=
+    export SD_LEADER=
     for i in $(seq 1 300); do
         SD_LEADER=$(pgrep -P "$SD_NSPAWN" | head -n 1)
         [ -n "$SD_LEADER" ] && break

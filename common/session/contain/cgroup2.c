@@ -1,6 +1,7 @@
 /* The cgroup2 backend (no systemd as PID 1): a group of our own under
  * /delegate, made and filled here (see contain.h). */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +23,7 @@ int dlg_cg2_usable(char *err, size_t errlen)
         dlg_set_err(err, errlen, "cannot create %s: %s", fs, strerror(errno));
         return -1;
     }
-    if (dlg_cg_fs_path(fs, sizeof(fs), DLG_CG_BASE, "cgroup.procs") != 0 || access(fs, W_OK) != 0) {
+    if (dlg_cg_fs_path(fs, sizeof(fs), DLG_CG_BASE, "cgroup.procs") != 0 || faccessat(AT_FDCWD, fs, W_OK, AT_EACCESS) != 0) {
         dlg_set_err(err, errlen, "cannot write %s: %s", fs, strerror(errno));
         return -1;
     }
@@ -132,7 +133,7 @@ static void limit_tasks(const char *group, uint64_t max)
 {
     char fs[DLG_CG_PATH_MAX + 256], text[32];
 
-    if (max == 0 || dlg_cg_fs_path(fs, sizeof(fs), group, "pids.max") != 0 || access(fs, W_OK) != 0)
+    if (max == 0 || dlg_cg_fs_path(fs, sizeof(fs), group, "pids.max") != 0 || faccessat(AT_FDCWD, fs, W_OK, AT_EACCESS) != 0)
         return;
     snprintf(text, sizeof(text), "%llu", (unsigned long long)max);
     (void)dlg_cg_write_text(fs, text);

@@ -3,6 +3,7 @@
  * and visits each process listed there. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -172,7 +173,7 @@ int dlg_cg_others(const char *path, pid_t self)
     char fs[DLG_CG_PATH_MAX + 256];
 
     if (!dlg_cg_valid_path(path) || dlg_cg_fs_path(fs, sizeof(fs), path, "cgroup.procs") != 0 ||
-        access(fs, R_OK) != 0) {
+        faccessat(AT_FDCWD, fs, R_OK, AT_EACCESS) != 0) {
         errno = EINVAL;
         return -1;
     }

@@ -4,6 +4,7 @@
  * items pam_delegate sets for pam_systemd); any other gets a transient scope
  * of its own over D-Bus. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +34,7 @@ bool dlg_contain_logind_will_register(pid_t pid)
     char *sid = NULL;
     bool in_session;
 
-    if (access("/run/systemd/seats/", F_OK) != 0)
+    if (faccessat(AT_FDCWD, "/run/systemd/seats/", F_OK, AT_EACCESS) != 0)
         return false;
     in_session = sd_pid_get_session(pid, &sid) >= 0;
     free(sid);
