@@ -141,8 +141,10 @@ int dlg_end_finish(struct dlg_ending *e, const char *dir, const struct dlg_confi
         return -1;
     if (e->cell.kind != DLG_CELL_NONE && dlg_cell_release(&e->cell) != 0)
         rc = -1;
-    if (s->service)
-        (void)dlg_session_remove(dir, s->service, s->pid);
+    /* watch and `revoke --terminate` may end the same session at once: the
+     * one that removes the record writes session_end */
+    if (s->service && dlg_session_take(dir, s->service, s->pid) == 0)
+        return rc;
     (void)dlg_audit(cfg, &ev);
     return rc;
 }

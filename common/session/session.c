@@ -114,10 +114,10 @@ out:
     return rc;
 }
 
-int dlg_session_remove(const char *dir, const char *service, pid_t pid)
+int dlg_session_take(const char *dir, const char *service, pid_t pid)
 {
     char name[128];
-    int dfd, rc = 0;
+    int dfd, rc = 1;
 
     if (!dir || record_name(name, sizeof(name), service, pid) != 0) {
         errno = EINVAL;
@@ -126,10 +126,15 @@ int dlg_session_remove(const char *dir, const char *service, pid_t pid)
     dfd = open_safe_dir(dir);
     if (dfd < 0)
         return errno == ENOENT ? 0 : -1;
-    if (unlinkat(dfd, name, 0) != 0 && errno != ENOENT)
-        rc = -1;
+    if (unlinkat(dfd, name, 0) != 0)
+        rc = errno == ENOENT ? 0 : -1;
     close(dfd);
     return rc;
+}
+
+int dlg_session_remove(const char *dir, const char *service, pid_t pid)
+{
+    return dlg_session_take(dir, service, pid) < 0 ? -1 : 0;
 }
 
 static char *opt_text(json_t *o, const char *key, bool *bad)

@@ -41,6 +41,9 @@ int dlg_session_resolve(const char *dir, struct dlg_session *s);
 /* Record name: "<service>-<pid>.json".  Creates dir 0700 if missing. */
 int dlg_session_write(const char *dir, const struct dlg_session *s);
 int dlg_session_remove(const char *dir, const char *service, pid_t pid);
+/* The same, telling who removed it: 1 this call did, 0 it was already gone
+ * (another process ended the session first), -1 error. */
+int dlg_session_take(const char *dir, const char *service, pid_t pid);
 /* The record "<service>-<pid>.json": 0 with *out filled (free with
  * dlg_session_free), -1 when there is none usable. */
 int dlg_session_read(const char *dir, const char *service, pid_t pid, struct dlg_session *out);

@@ -30,7 +30,7 @@ sd_sh 'install -m 0644 /usr/share/doc/delegate-tools/examples/delegate.conf /etc
 # edit it: this host's name, no personal issuer, an actor that logs in by ssh
 # and uses sudo inside, a short grace and a small task limit for the test
 sd_sh "sed -i -e 's/name = \"web01\";/name = \"$SD_HOST\";/' -e 's/web01.example.com/$SD_HOST.example.test/' \
-  -e '/id = \"alice\"; algorithms/,+1d' -e 's/^  { name = \"ci-deploy\"/  { name = \"ops-bot\"; uid = 62003; shell = \"\\/bin\\/bash\"; principals = [\"alice\"]; services = [\"sshd\", \"sudo\"]; runas = [\"alice\"]; },\n  { name = \"ci-deploy\"/' \
+  -e '/id = \"alice\"; algorithms/,+1d' -e 's|corp-2026-11.pub\"; } ); },|corp-2026-11.pub\"; } ); }|' -e 's/^  { name = \"ci-deploy\"/  { name = \"ops-bot\"; uid = 62003; shell = \"\\/bin\\/bash\"; principals = [\"alice\"]; services = [\"sshd\", \"sudo\"]; runas = [\"alice\"]; },\n  { name = \"ci-deploy\"/' \
   -e 's/^sessions = .*/sessions = { grace = $GRACE; tasks_max = $TASKS; };/' $C"
 sd_sh 'sed -i "s/^  tickets = (.*/  tickets = ();/; s/^  issued_before = .*//" /etc/delegate/revoked.conf'
 sd_sh 'useradd -m -s /bin/bash alice && useradd -m -s /bin/bash bob'
@@ -88,7 +88,6 @@ export AUDIT SSH_OPTS SD_TMP
 
 # ---- ssh login: logind's session scope is the cell ----------------------------
 T=$(issue --actor ci-deploy --for alice --service sshd --ttl 10m --jti sd-plain)
-sd_sh ": > $AUDIT"
 out=$(ssh_t "$T" ci-deploy 'id -un; echo DP=$DELEGATE_PRINCIPAL; cat /proc/self/cgroup; pwd; stat -c "%a %U" .')
 check "ssh login with a ticket: admitted as ci-deploy for alice" \
     bash -c 'grep -qx ci-deploy <<<"$1" && grep -qx DP=alice <<<"$1"' _ "$out" || diag "$out"
