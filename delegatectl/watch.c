@@ -343,13 +343,11 @@ static int64_t scan(struct watch *w)
             logf_("session %s pid %ld runs in logind session %s (%s)", list[i].service,
                   (long)list[i].pid, list[i].logind, list[i].unit);
         if (!dlg_end_live(&list[i])) {
-            struct dlg_cell cell;
-            /* gone without its PAM close (a crash): forget it */
-            logf_("session %s pid %ld has no process left: record removed", list[i].service,
-                  (long)list[i].pid);
-            if (dlg_session_cell(&list[i], &cell) == 0 && cell.kind == DLG_CELL_CGROUP)
-                (void)dlg_cell_release(&cell);
-            (void)dlg_session_remove(w->dir, list[i].service, list[i].pid);
+            /* gone without its PAM close (a crash), or stopped by systemd at
+             * exp while watch was busy or down: forget it */
+            logf_("session %s pid %ld has no process left: record removed%s", list[i].service,
+                  (long)list[i].pid, now >= list[i].expires ? " (expired)" : "");
+            dlg_end_gone(&list[i], w->dir, w->audit_cfg, now);
             continue;
         }
         reason = dlg_end_reason(&list[i], w->cfg, now);

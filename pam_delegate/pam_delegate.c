@@ -111,7 +111,8 @@ static int audit(struct pd_ctx *c, const char *event, const struct dlg_verdict *
         .rhost = c->rhost,
         .tty = c->tty,
         .pid = getpid(),
-        .reason = strcmp(event, "deny") == 0 ? dlg_reason_str(reason) : NULL,
+        .reason = strcmp(event, "deny") == 0 || strcmp(event, "session_end") == 0
+                      ? dlg_reason_str(reason) : NULL,
         .key = v ? v->cnf_ssh : NULL,
     };
 
@@ -625,6 +626,7 @@ PD_EXPORT int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, cons
     struct pd_ctx c;
     struct pd_state *st;
     const char *target;
+    bool took = false;
     int ret = PAM_IGNORE;
 
     (void)flags;
@@ -641,9 +643,14 @@ PD_EXPORT int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, cons
         pam_syslog(pamh, LOG_INFO, "session closed with processes left in its cgroup: "
                    "they end with the ticket's authority");
     else
-        (void)dlg_session_remove(DLG_SESSIONS_DIR, st->service, st->session_pid);
+        took = dlg_session_take(DLG_SESSIONS_DIR, st->service, st->session_pid) == 1;
     st->session_open = false;
     (void)audit(&c, "session_close", &st->v, target, DLG_ADMIT);
+    /* systemd ended the cell at exp (RuntimeMaxSec) and the leader closes:
+     * the end of the session's authority, audited once (whoever removed the
+     * record: this close or watch) */
+    if (took && c.now >= st->v.exp)
+        (void)audit(&c, "session_end", &st->v, target, DLG_EXPIRED);
     ret = PAM_SUCCESS;
 out:
     ctx_free(&c);

@@ -149,6 +149,28 @@ int dlg_end_finish(struct dlg_ending *e, const char *dir, const struct dlg_confi
     return rc;
 }
 
+void dlg_end_gone(struct dlg_session *s, const char *dir, const struct dlg_config *cfg, int64_t now)
+{
+    struct dlg_ending e;
+
+    memset(&e, 0, sizeof(e));
+    e.s = *s;
+    memset(s, 0, sizeof(*s));
+    snprintf(e.reason, sizeof(e.reason), "expired");
+    if (dlg_session_cell(&e.s, &e.cell) != 0 || !dlg_cell_owned(&e.cell) ||
+        e.cell.kind != DLG_CELL_CGROUP)
+        e.cell.kind = DLG_CELL_NONE;        /* systemd collects its own scopes */
+    e.done = e.empty = true;
+    if (now >= e.s.expires) {
+        (void)dlg_end_finish(&e, dir, cfg, now);
+    } else {
+        if (e.cell.kind != DLG_CELL_NONE)
+            (void)dlg_cell_release(&e.cell);
+        (void)dlg_session_remove(dir, e.s.service, e.s.pid);
+    }
+    dlg_end_free(&e);
+}
+
 void dlg_end_free(struct dlg_ending *e)
 {
     if (e) {

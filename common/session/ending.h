@@ -38,6 +38,11 @@ bool dlg_end_live(const struct dlg_session *s);
  * below outer's, or its record names outer as its outer session. */
 bool dlg_end_nested(const struct dlg_session *inner, const struct dlg_session *outer);
 
+/* A session found with no process left (its leader gone without its PAM
+ * close, or systemd stopped its cell at exp): its record removed, its cell
+ * released, and, once exp has passed, session_end "expired" audited. */
+void dlg_end_gone(struct dlg_session *s, const char *dir, const struct dlg_config *cfg, int64_t now);
+
 /* Take over s (moved: *s is zeroed) and send SIGHUP to its cell (a pending
  * logind cell is resolved from its leader first). */
 void dlg_end_begin(struct dlg_ending *e, struct dlg_session *s, const char *reason, int64_t now_ms);
