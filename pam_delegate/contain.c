@@ -61,9 +61,9 @@ static int set_systemd_item(pam_handle_t *pamh, const char *name, unsigned long 
 }
 
 /* Step: the request.  The cell is logind's when pam_systemd comes next in
- * this service's stack and will register a session (logind runs, the leader
- * is in no session yet); it then bounds the scope itself: RuntimeMaxSec =
- * the ticket's remaining lifetime, TasksMax = sessions.tasks_max. */
+ * this service's stack and logind runs: pam_systemd then registers the
+ * session and bounds its scope itself, RuntimeMaxSec = the ticket's remaining
+ * lifetime, TasksMax = sessions.tasks_max (the PAM data items set here). */
 static int plan(pam_handle_t *pamh, const struct pd_contain_in *in, struct dlg_contain_req *req)
 {
     int64_t left = in->exp - in->now;
@@ -73,7 +73,7 @@ static int plan(pam_handle_t *pamh, const struct pd_contain_in *in, struct dlg_c
     req->tasks_max = in->tasks_max > 0 ? (uint64_t)in->tasks_max : 0;
     req->grace_usec = (uint64_t)(in->grace > 0 ? in->grace : 1) * 1000000ULL;
     req->logind = dlg_contain_systemd() && pd_stack_runs_pam_systemd(in->service) &&
-                  dlg_contain_logind_will_register(req->pid);
+                  dlg_contain_logind_running();
     if (!req->logind)
         return 0;
     if (set_systemd_item(pamh, "systemd.runtime_max_sec", req->runtime_usec / 1000000ULL) != 0 ||

@@ -136,16 +136,21 @@ ssh_bg ops "$TS" ops-bot "sudo -S -u alice sh -c 'setsid sleep 6251 </dev/null >
  sudo -S -i -u alice sh -c 'exec sleep 6260' </tmp/ti >/tmp/si.out 2>&1 &
  sudo -S -u alice sh -c 'exec sleep 6270' </tmp/tx >/tmp/sx.out 2>&1 &
  echo STARTED; exec sleep 6200"
-wait_for 30 has_record sd-sudo; wait_for 30 has_record sd-sudo-i
-ou=$(record sd-ops unit); su=$(record sd-sudo unit); si=$(record sd-sudo-i unit)
-check "sudo in the session: a transient scope of its own ($su)" \
+wait_for 30 has_record sd-sudo; wait_for 30 has_logind sd-ops
+ou=$(record sd-ops unit); su=$(record sd-sudo unit)
+check "sudo in the session: a transient scope of its own, not the caller's ($su)" \
     bash -c '[[ $1 == delegate-sudo-*.scope ]] && [ "$(record sd-sudo cell)" = scope ]' _ "$su"
-check "sudo -i in the session: a transient scope of its own ($si)" \
-    bash -c '[[ $1 == delegate-sudo-i-*.scope ]]' _ "$si"
-diag "BindsTo of $su: $(sd_run systemctl show "$su" -p BindsTo -p After --value | tr '\n' ' ')"
-check "both bound to the ssh session's scope ($ou)" \
-    bash -c 'sd_run systemctl show "$1" -p BindsTo --value | grep -qx "$3" &&
-             sd_run systemctl show "$2" -p BindsTo --value | grep -qx "$3"' _ "$su" "$si" "$ou"
+wait_for 30 has_logind sd-sudo-i; si=$(record sd-sudo-i unit)
+diag "sudo -i cell: $(record sd-sudo-i cell) $si; ssh session $ou"
+check "sudo -i in the session: a logind session of its own that pam_systemd registered ($si)" \
+    bash -c '[ "$(record sd-sudo-i cell)" = logind ] && [[ $1 == session-*.scope ]] && [ "$1" != "$2" ]' _ "$si" "$ou"
+check "... bounded by its ticket (RuntimeMaxUSec) and the task limit" \
+    bash -c 'sd_run systemctl show "$1" -p RuntimeMaxUSec --value | grep -qE "^(9|10)min" &&
+             [ "$(sd_run systemctl show "$1" -p TasksMax --value)" = "$2" ]' _ "$si" "$TASKS"
+check "sudo: bound to the ssh session's scope (BindsTo=$ou)" \
+    bash -c 'sd_run systemctl show "$1" -p BindsTo --value | grep -qx "$2"' _ "$su" "$ou"
+check "both record the ssh session as the one they run in" \
+    bash -c '[ -n "$(record sd-sudo outer)" ] && [ "$(record sd-sudo outer)" = "$(record sd-sudo-i outer)" ]'
 check "the sudo scope is bounded by its ticket and the task limit" \
     bash -c 'sd_run systemctl show "$1" -p RuntimeMaxUSec --value | grep -qE "^(9|10)min" &&
              [ "$(sd_run systemctl show "$1" -p TasksMax --value)" = "$2" ]' _ "$su" "$TASKS"

@@ -9,9 +9,13 @@
  *  - systemd (systemd as PID 1; the tree is systemd's, never written here):
  *    logind's own session scope for a session that pam_systemd registers
  *    right after the module's session phase (the cell is then "pending" until
- *    the leader is seen in it), or a transient scope "delegate-NAME.scope" of
- *    its own, asked of systemd over D-Bus (sd-bus, bounded timeouts), with
- *    RuntimeMaxUSec, TasksMax and BindsTo= the session it runs in (systemd.c).
+ *    the leader is seen in it; a leader that runs in another logind session,
+ *    sudo -i from an ssh login, is first moved into a scope of its own so that
+ *    pam_systemd registers a session for it instead of leaving it in the
+ *    caller's), or, where pam_systemd does not run (sudo, su), a transient
+ *    scope "delegate-NAME.scope" of its own, asked of systemd over D-Bus
+ *    (sd-bus, bounded timeouts), with RuntimeMaxUSec, TasksMax and BindsTo=
+ *    the session it runs in (systemd.c).
  *
  * Ending a cell: SIGHUP, SIGKILL after the grace (cgroup.kill, or freeze and
  * sweep; KillUnit on systemd), verified empty, released.  Only cells that
@@ -66,9 +70,10 @@ bool dlg_contain_systemd(void);
  * the system bus in time.  0, or -1 with the reason in err. */
 int dlg_contain_usable(char *err, size_t errlen);
 
-/* logind is running (pam_systemd will register a session) and pid is not
- * already in a logind session. */
-bool dlg_contain_logind_will_register(pid_t pid);
+/* logind is running: pam_systemd, when it comes after the module in a
+ * service's session stack, registers the session and its scope is the cell
+ * (contain.h: the leader is first moved out of any session it runs in). */
+bool dlg_contain_logind_running(void);
 
 /* Put the leader into a cell.  0 with *cell filled, -1 with the reason in
  * err (the session must then be refused). */

@@ -29,16 +29,18 @@ int dlg_sd_usable(char *err, size_t errlen)
     return rc;
 }
 
-bool dlg_contain_logind_will_register(pid_t pid)
+bool dlg_contain_logind_running(void)
+{
+    return faccessat(AT_FDCWD, "/run/systemd/seats/", F_OK, AT_EACCESS) == 0;
+}
+
+static bool in_logind_session(pid_t pid)
 {
     char *sid = NULL;
-    bool in_session;
+    bool in = sd_pid_get_session(pid, &sid) >= 0;
 
-    if (faccessat(AT_FDCWD, "/run/systemd/seats/", F_OK, AT_EACCESS) != 0)
-        return false;
-    in_session = sd_pid_get_session(pid, &sid) >= 0;
     free(sid);
-    return !in_session;
+    return in;
 }
 
 /* The last component of a group path. */
@@ -101,7 +103,16 @@ static int open_scope(const struct dlg_contain_req *req, struct dlg_cell *cell, 
 
 int dlg_sd_open(const struct dlg_contain_req *req, struct dlg_cell *cell, char *err, size_t errlen)
 {
-    return req->logind ? open_logind(cell, err, errlen) : open_scope(req, cell, err, errlen);
+    if (!req->logind)
+        return open_scope(req, cell, err, errlen);
+    /* pam_systemd registers no session for a process that already runs in
+     * one (sudo -i, su -l from a login): it would stay in the caller's scope.
+     * A scope of its own first, so that the session pam_systemd registers
+     * next is this one's, not the caller's. */
+    if (in_logind_session(req->pid) && open_scope(req, cell, err, errlen) != 0)
+        return -1;
+    memset(cell, 0, sizeof(*cell));
+    return open_logind(cell, err, errlen);
 }
 
 static bool session_id_ok(const char *id)
