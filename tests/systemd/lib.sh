@@ -196,7 +196,7 @@ sd_prepare() {
     SD_DIR=$SD_TMP/root
     SD_DEBS=/root/debs
     mkdir -p "$SD_DIR$SD_DEBS"
-    cp "$debs"/*.deb "$SD_DIR$SD_DEBS/"
+    cp "$debs"/libpam-delegate_*.deb "$debs"/libnss-delegate_*.deb "$debs"/delegate-tools_*.deb "$SD_DIR$SD_DEBS/"
     ls "$SD_DIR$SD_DEBS"/libpam-delegate_*.deb >/dev/null 2>&1 || sd_die "the .debs copied in"
     # host keys of this container (ssh.service starts at boot)
     ssh-keygen -q -A -f "$SD_DIR" || sd_die "ssh host keys for the container"
