@@ -298,14 +298,16 @@ static int terminate_contained(const struct ctl_verb *v, const struct ctl_revoca
                                const struct dlg_config *cfg, int64_t grace, int *found)
 {
     struct dlg_ending *end;
-    bool *take;
+    bool *take, *live;
     int i, j, m = 0, ended = 0;
 
     *found = 0;
     take = calloc((size_t)n + 1, sizeof(*take));
+    live = calloc((size_t)n + 1, sizeof(*live));
     end = calloc((size_t)n + 1, sizeof(*end));
-    if (!take || !end) {
+    if (!take || !live || !end) {
         free(take);
+        free(live);
         free(end);
         ctl_err(v, "out of memory");
         return -1;
@@ -329,13 +331,21 @@ static int terminate_contained(const struct ctl_verb *v, const struct ctl_revoca
             if (take[i] && !take[j] && (list[j].cell || list[j].cgroup) &&
                 dlg_end_nested(&list[j], &list[i]))
                 take[j] = true;
+    /* which are still there, judged before any is signalled: ending an
+     * outer session ends the sudo inside it, which must still be ended
+     * (and audited) here rather than found "already ended" */
+    for (i = 0; i < n; i++) {
+        if (!take[i])
+            continue;
+        /* a logind cell: the scope its leader runs in now (contain.h) */
+        (void)dlg_session_resolve(dir, &list[i]);
+        live[i] = dlg_end_live(&list[i]);
+    }
     for (i = 0; i < n; i++) {
         if (!take[i])
             continue;
         (*found)++;
-        /* a logind cell: the scope its leader runs in now (contain.h) */
-        (void)dlg_session_resolve(dir, &list[i]);
-        if (!dlg_end_live(&list[i])) {
+        if (!live[i]) {
             struct dlg_cell cell;
             printf("session %s pid %ld actor %s jti %s has already ended\n", dash(list[i].service),
                    (long)list[i].pid, dash(list[i].actor), dash(list[i].jti));
@@ -368,6 +378,7 @@ static int terminate_contained(const struct ctl_verb *v, const struct ctl_revoca
         dlg_end_free(&end[i]);
     }
     free(take);
+    free(live);
     free(end);
     return ended;
 }

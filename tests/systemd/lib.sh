@@ -210,16 +210,14 @@ sd_start() {
         --keep-unit --private-network -M "$SD_MACHINE" </dev/null >>"$SD_TMP/console.log" 2>&1 &
     SD_NSPAWN=$!
     export SD_LEADER=
-    for i in $(seq 1 300); do
-        SD_LEADER=$(pgrep -P "$SD_NSPAWN" | head -n 1)
-        [ -n "$SD_LEADER" ] && break
-        kill -0 "$SD_NSPAWN" 2>/dev/null || break
-        sleep 0.1
-    done
-    [ -n "$SD_LEADER" ] || { tail -n 20 "$SD_TMP/console.log" | diag; return 1; }
-    # up: multi-user reached (running, or degraded with a failed unit)
+    # up: multi-user reached (running, or degraded with a failed unit).  The
+    # container's PID 1 is nspawn's child named systemd (nspawn may have other
+    # short-lived children while it sets up).
     sd_booted() {
         local s
+        kill -0 "$SD_NSPAWN" 2>/dev/null || return 2
+        SD_LEADER=$(pgrep -P "$SD_NSPAWN" -x systemd | head -n 1)
+        [ -n "$SD_LEADER" ] || return 1
         s=$(sd_run systemctl is-system-running 2>/dev/null)
         [ "$s" = running ] || [ "$s" = degraded ]
     }
@@ -272,4 +270,26 @@ sd_unit() {
 sd_boot() {
     sd_prepare
     sd_start || sd_die "systemd 252 boots in the container (multi-user)"
+}
+
+# sd_setup_host: the README install, quietly (the tier's test does it step by
+# step with a check each): the three .debs, an issuer key in /root/issuer,
+# the example config edited for this host, pam-auth-update, the sshd drop-in
+# and sudoers.  SD_SESSIONS: the sessions = {...} line to use.
+sd_setup_host() {
+    sd_sh 'dpkg -i /root/debs/libpam-delegate_*.deb /root/debs/libnss-delegate_*.deb /root/debs/delegate-tools_*.deb' >/dev/null 2>&1 || return 1
+    sd_sh "install -d -m 0700 /root/issuer && cd /root/issuer && delegatectl keygen --out corp-2026-11 >/dev/null &&
+      install -d -m 0755 /etc/delegate/keys && install -m 0644 /root/issuer/corp-2026-11.pub /etc/delegate/keys/ &&
+      install -m 0644 /usr/share/doc/delegate-tools/examples/delegate.conf /etc/delegate/delegate.conf &&
+      install -m 0644 /usr/share/doc/delegate-tools/examples/revoked.conf /etc/delegate/revoked.conf &&
+      sed -i -e 's/name = \"web01\";/name = \"$SD_HOST\";/' -e 's/web01.example.com/$SD_HOST.example.test/' \
+        -e '/id = \"alice\"; algorithms/,+1d' -e 's|corp-2026-11.pub\"; } ); },|corp-2026-11.pub\"; } ); }|' \
+        -e 's/^sessions = .*/${SD_SESSIONS:-sessions = { grace = 5; };}/' /etc/delegate/delegate.conf &&
+      sed -i 's/^  tickets = (.*/  tickets = ();/; s/^  issued_before = .*//' /etc/delegate/revoked.conf &&
+      delegatectl check-config >/dev/null && delegatectl compile && pam-auth-update --enable delegate &&
+      install -m 0644 /usr/share/doc/delegate-tools/examples/sshd_config.d/delegate.conf /etc/ssh/sshd_config.d/ &&
+      install -m 0440 /usr/share/doc/delegate-tools/examples/sudoers.d/delegate /etc/sudoers.d/delegate &&
+      useradd -m -s /bin/bash alice && useradd -m -s /bin/bash bob &&
+      printf '%s\n' 'support-bot ALL=(alice,bob) ALL' >/etc/sudoers.d/actors && chmod 0440 /etc/sudoers.d/actors &&
+      systemctl reload ssh" >/dev/null 2>&1
 }
