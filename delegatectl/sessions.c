@@ -355,7 +355,7 @@ static int terminate_contained(const struct ctl_verb *v, const struct ctl_revoca
             dlg_session_free(&list[i]);
             continue;
         }
-        dlg_end_begin(&end[m++], &list[i], "revoked", dlg_mono_ms());
+        dlg_end_begin(&end[m++], &list[i], dir, "revoked", dlg_mono_ms());
         /* the audit reason: the revocation's kind */
         snprintf(end[m - 1].reason, sizeof(end[m - 1].reason), "%s",
                  r->kind == CTL_REV_TICKET ? "revoked_ticket" : r->kind == CTL_REV_ACTOR ? "revoked_actor"

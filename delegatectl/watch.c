@@ -211,7 +211,7 @@ static int push_ending(struct watch *w, struct dlg_session *s, const char *reaso
     logf_("ending session %s pid %ld actor %s jti %s (%s %s): %s", s->service, (long)s->pid,
           s->actor ? s->actor : "-", s->jti ? s->jti : "-", s->unit ? "unit" : "cgroup",
           s->unit ? s->unit : s->cgroup ? s->cgroup : "-", reason);
-    dlg_end_begin(&w->ending[w->nending++], s, reason, dlg_mono_ms());
+    dlg_end_begin(&w->ending[w->nending++], s, w->dir, reason, dlg_mono_ms());
     return 0;
 }
 

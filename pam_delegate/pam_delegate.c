@@ -642,13 +642,13 @@ PD_EXPORT int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, cons
     if (pd_session_lingers(pamh, st->service, st->session_pid))
         pam_syslog(pamh, LOG_INFO, "session closed with processes left in its cgroup: "
                    "they end with the ticket's authority");
-    else
+    else if (!dlg_session_is_ending(DLG_SESSIONS_DIR, st->service, st->session_pid))
         took = dlg_session_take(DLG_SESSIONS_DIR, st->service, st->session_pid) == 1;
     st->session_open = false;
     (void)audit(&c, "session_close", &st->v, target, DLG_ADMIT);
     /* systemd ended the cell at exp (RuntimeMaxSec) and the leader closes:
-     * the end of the session's authority, audited once (whoever removed the
-     * record: this close or watch) */
+     * the end of the session's authority, audited once (a session that watch
+     * or --terminate are ending is theirs to remove and audit) */
     if (took && c.now >= st->v.exp)
         (void)audit(&c, "session_end", &st->v, target, DLG_EXPIRED);
     ret = PAM_SUCCESS;

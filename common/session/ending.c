@@ -69,7 +69,8 @@ bool dlg_end_nested(const struct dlg_session *inner, const struct dlg_session *o
     return inner->cgroup && outer->cgroup && dlg_cg_is_within(inner->cgroup, outer->cgroup);
 }
 
-void dlg_end_begin(struct dlg_ending *e, struct dlg_session *s, const char *reason, int64_t now_ms)
+void dlg_end_begin(struct dlg_ending *e, struct dlg_session *s, const char *dir, const char *reason,
+                   int64_t now_ms)
 {
     memset(e, 0, sizeof(*e));
     e->s = *s;
@@ -77,6 +78,9 @@ void dlg_end_begin(struct dlg_ending *e, struct dlg_session *s, const char *reas
     snprintf(e->reason, sizeof(e->reason), "%s", reason ? reason : "revoked");
     e->begun = true;
     e->begun_ms = now_ms;
+    /* before the SIGHUP: the leader's PAM close leaves the record to us */
+    if (e->s.service)
+        (void)dlg_session_mark_ending(dir, e->s.service, e->s.pid);
     (void)dlg_session_resolve(NULL, &e->s);
     if (dlg_session_cell(&e->s, &e->cell) != 0 || !e->cell.cgroup[0] || !dlg_cell_owned(&e->cell))
         e->cell.kind = DLG_CELL_NONE;
@@ -143,9 +147,11 @@ int dlg_end_finish(struct dlg_ending *e, const char *dir, const struct dlg_confi
         rc = -1;
     /* watch and `revoke --terminate` may end the same session at once: the
      * one that removes the record writes session_end */
-    if (s->service && dlg_session_take(dir, s->service, s->pid) == 0)
-        return rc;
-    (void)dlg_audit(cfg, &ev);
+    if (s->service) {
+        if (dlg_session_take(dir, s->service, s->pid) == 1)
+            (void)dlg_audit(cfg, &ev);
+        dlg_session_unmark_ending(dir, s->service, s->pid);
+    }
     return rc;
 }
 

@@ -45,7 +45,8 @@ void dlg_end_gone(struct dlg_session *s, const char *dir, const struct dlg_confi
 
 /* Take over s (moved: *s is zeroed) and send SIGHUP to its cell (a pending
  * logind cell is resolved from its leader first). */
-void dlg_end_begin(struct dlg_ending *e, struct dlg_session *s, const char *reason, int64_t now_ms);
+void dlg_end_begin(struct dlg_ending *e, struct dlg_session *s, const char *dir, const char *reason,
+                   int64_t now_ms);
 /* One step: true once the ending is over (e->empty says how). */
 bool dlg_end_step(struct dlg_ending *e, int64_t grace_ms, int64_t now_ms);
 /* The group is empty: remove it and the record, audit session_end.  cfg

@@ -323,6 +323,57 @@ int dlg_session_resolve(const char *dir, struct dlg_session *s)
     return 1;
 }
 
+static int mark_name(char *buf, size_t len, const char *service, pid_t pid)
+{
+    int n;
+
+    if (!dlg_valid_service(service) || pid <= 0)
+        return -1;
+    n = snprintf(buf, len, "%s-%ld.ending", service, (long)pid);
+    return n > 0 && (size_t)n < len ? 0 : -1;
+}
+
+int dlg_session_mark_ending(const char *dir, const char *service, pid_t pid)
+{
+    char name[128];
+    int dfd, fd, rc = 0;
+
+    if (!dir || mark_name(name, sizeof(name), service, pid) != 0 || (dfd = open_safe_dir(dir)) < 0)
+        return -1;
+    fd = openat(dfd, name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0)
+        rc = -1;
+    else
+        close(fd);
+    close(dfd);
+    return rc;
+}
+
+bool dlg_session_is_ending(const char *dir, const char *service, pid_t pid)
+{
+    char name[128];
+    struct stat st;
+    bool marked;
+    int dfd;
+
+    if (!dir || mark_name(name, sizeof(name), service, pid) != 0 || (dfd = open_safe_dir(dir)) < 0)
+        return false;
+    marked = fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
+    close(dfd);
+    return marked;
+}
+
+void dlg_session_unmark_ending(const char *dir, const char *service, pid_t pid)
+{
+    char name[128];
+    int dfd;
+
+    if (!dir || mark_name(name, sizeof(name), service, pid) != 0 || (dfd = open_safe_dir(dir)) < 0)
+        return;
+    (void)unlinkat(dfd, name, 0);
+    close(dfd);
+}
+
 int dlg_session_read(const char *dir, const char *service, pid_t pid, struct dlg_session *out)
 {
     char name[128];

@@ -7,6 +7,7 @@
 #ifndef DLG_SESSION_H
 #define DLG_SESSION_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -44,6 +45,13 @@ int dlg_session_remove(const char *dir, const char *service, pid_t pid);
 /* The same, telling who removed it: 1 this call did, 0 it was already gone
  * (another process ended the session first), -1 error. */
 int dlg_session_take(const char *dir, const char *service, pid_t pid);
+/* An ending in progress ("<service>-<pid>.ending"): watch and `revoke
+ * --terminate` mark a session before they signal it, so that its leader's PAM
+ * close (the leader gets the SIGHUP too) leaves the record to them; whoever
+ * then removes the record (dlg_session_take) writes session_end, once. */
+int dlg_session_mark_ending(const char *dir, const char *service, pid_t pid);
+bool dlg_session_is_ending(const char *dir, const char *service, pid_t pid);
+void dlg_session_unmark_ending(const char *dir, const char *service, pid_t pid);
 /* The record "<service>-<pid>.json": 0 with *out filled (free with
  * dlg_session_free), -1 when there is none usable. */
 int dlg_session_read(const char *dir, const char *service, pid_t pid, struct dlg_session *out);
