@@ -93,10 +93,12 @@ sd_rootfs() {
 
 # sd_debs: prints a directory holding the three .debs, built with
 # dpkg-buildpackage from the source tree as git sees it; cached by the hash of
-# that tree.
+# the files that go into the packages.
 sd_debs() {
     local key dir
-    key=$( (cd "$SD_ROOT" && git ls-files -z -co --exclude-standard |
+    # keyed by what goes into the packages (a change of a test does not rebuild)
+    key=$( (cd "$SD_ROOT" && git ls-files -z -co --exclude-standard -- Makefile common pam_delegate \
+                nss_delegate delegatectl conf man debian |
             while IFS= read -r -d '' f; do [ -f "$f" ] && printf '%s\0' "$f"; done |
             xargs -0 sha256sum) | sha256sum | cut -c1-16)
     dir=$SD_CACHE/debs-$key
