@@ -41,7 +41,7 @@ log "ssh: $PAIRS pairs, certificate vs ticket"
 sd_sh 'useradd -m -s /bin/bash carol && ssh-keygen -q -t ed25519 -N "" -f /root/ca && ssh-keygen -q -t ed25519 -N "" -f /root/carol &&
        ssh-keygen -q -s /root/ca -I carol -n carol /root/carol.pub && cp /root/ca.pub /etc/ssh/ca.pub &&
        echo "TrustedUserCAKeys /etc/ssh/ca.pub" >/etc/ssh/sshd_config.d/ca.conf && systemctl reload ssh'
-T=$(issue --actor ci-deploy --for alice --service sshd --ttl 30m --jti bench-ssh)
+T=$(issue --actor ci-deploy --for alice --service sshd --ttl 14m --jti bench-ssh)
 # a script inside, timing both kinds back to back (no nsenter in the timed part)
 sd_sh "cat >/root/sshpair <<'EOS'
 #!/bin/bash

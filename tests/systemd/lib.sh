@@ -279,6 +279,7 @@ sd_boot() {
 # the example config edited for this host, pam-auth-update, the sshd drop-in
 # and sudoers.  SD_SESSIONS: the sessions = {...} line to use.
 sd_setup_host() {
+    local sessions=${SD_SESSIONS:-"sessions = { grace = 5; };"}
     sd_sh 'dpkg -i /root/debs/libpam-delegate_*.deb /root/debs/libnss-delegate_*.deb /root/debs/delegate-tools_*.deb' >/dev/null 2>&1 || return 1
     sd_sh "install -d -m 0700 /root/issuer && cd /root/issuer && delegatectl keygen --out corp-2026-11 >/dev/null &&
       install -d -m 0755 /etc/delegate/keys && install -m 0644 /root/issuer/corp-2026-11.pub /etc/delegate/keys/ &&
@@ -286,7 +287,7 @@ sd_setup_host() {
       install -m 0644 /usr/share/doc/delegate-tools/examples/revoked.conf /etc/delegate/revoked.conf &&
       sed -i -e 's/name = \"web01\";/name = \"$SD_HOST\";/' -e 's/web01.example.com/$SD_HOST.example.test/' \
         -e '/id = \"alice\"; algorithms/,+1d' -e 's|corp-2026-11.pub\"; } ); },|corp-2026-11.pub\"; } ); }|' \
-        -e 's/^sessions = .*/${SD_SESSIONS:-sessions = { grace = 5; };}/' /etc/delegate/delegate.conf &&
+        -e 's/^sessions = .*/$sessions/' /etc/delegate/delegate.conf &&
       sed -i 's/^  tickets = (.*/  tickets = ();/; s/^  issued_before = .*//' /etc/delegate/revoked.conf &&
       delegatectl check-config >/dev/null && delegatectl compile && pam-auth-update --enable delegate &&
       install -m 0644 /usr/share/doc/delegate-tools/examples/sshd_config.d/delegate.conf /etc/ssh/sshd_config.d/ &&
