@@ -169,6 +169,15 @@ static int run_sessions(const struct ctl_verb *v, int argc, char **argv)
 
 /* ---- revoke --terminate ------------------------------------------------ */
 
+void ctl_test_seams(void)
+{
+    const char *e = getenv("DELEGATE_TEST_NO_CGROUP_KILL");
+
+    /* the freeze-and-sweep path of kernels without cgroup.kill (tests) */
+    if (e != NULL && strcmp(e, "1") == 0)
+        dlg_cg_pretend_no_kill_file(true);
+}
+
 static bool eq(const char *a, const char *b)
 {
     return a && b && strcmp(a, b) == 0;
@@ -395,9 +404,7 @@ int ctl_terminate_sessions(const struct ctl_verb *v, const struct ctl_revocation
 
     if (r->config)
         cfg = dlg_config_load(r->config, NULL);
-    /* test seam: the freeze-and-sweep path of kernels without cgroup.kill */
-    if (getenv("DELEGATE_TEST_NO_CGROUP_KILL") && strcmp(getenv("DELEGATE_TEST_NO_CGROUP_KILL"), "1") == 0)
-        dlg_cg_pretend_no_kill_file(true);
+    ctl_test_seams();
     grace = grace_seconds(v, cfg);
     n = list_sessions(v, &list);
     if (n < 0) {

@@ -462,9 +462,7 @@ static int run_watch(const struct ctl_verb *v, int argc, char **argv)
         return CTL_USAGE;
     }
     w.dir = ctl_sessions_dir();
-    /* test seam: the freeze-and-sweep path of kernels without cgroup.kill */
-    if (getenv("DELEGATE_TEST_NO_CGROUP_KILL") && strcmp(getenv("DELEGATE_TEST_NO_CGROUP_KILL"), "1") == 0)
-        dlg_cg_pretend_no_kill_file(true);
+    ctl_test_seams();
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_stop;
     sigemptyset(&sa.sa_mask);
