@@ -564,7 +564,6 @@ static int session_contain_record(struct pd_ctx *c, struct pd_state *st)
     }
     st->session_open = true;
     st->session_pid = getpid();
-    snprintf(st->session_cgroup, sizeof(st->session_cgroup), "%s", out.cell.cgroup);
     /* The carry record (sudo: the one written for our parent) is spent. */
     if (st->carry_name[0] != '\0') {
         pd_carry_remove(st->carry_name);

@@ -46,7 +46,6 @@ struct pd_state {
     char carry_name[64];        /* record this process wrote, "" if none */
     bool session_open;          /* session record written by this process */
     pid_t session_pid;
-    char session_cgroup[512];   /* the session's group (issue 10), "" if none */
 };
 
 void pd_state_free(struct pd_state *st);
