@@ -340,15 +340,18 @@ static int terminate_contained(const struct ctl_verb *v, const struct ctl_revoca
             if (take[i] && !take[j] && (list[j].cell || list[j].cgroup) &&
                 dlg_end_nested(&list[j], &list[i]))
                 take[j] = true;
-    /* which are still there, judged before any is signalled: ending an
-     * outer session ends the sudo inside it, which must still be ended
-     * (and audited) here rather than found "already ended" */
+    /* which are still there, judged (and marked as ending) before any is
+     * signalled: ending an outer session ends the sudo inside it, which must
+     * still be ended and audited here, not found "already ended" or closed
+     * by its own leader */
     for (i = 0; i < n; i++) {
         if (!take[i])
             continue;
         /* a logind cell: the scope its leader runs in now (contain.h) */
         (void)dlg_session_resolve(dir, &list[i]);
         live[i] = dlg_end_live(&list[i]);
+        if (live[i] && list[i].service)
+            (void)dlg_session_mark_ending(dir, list[i].service, list[i].pid);
     }
     for (i = 0; i < n; i++) {
         if (!take[i])

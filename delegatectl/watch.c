@@ -369,6 +369,12 @@ static int64_t scan(struct watch *w)
             }
     if (w->nending == 0 && sweep(list, n) > 0 && next > 1000)
         next = 1000;
+    /* all marked before any is signalled: the end of an outer session stops
+     * the scope of a sudo inside it (BindsTo=), whose PAM close must leave
+     * the record (and session_end) to us */
+    for (i = 0; i < n; i++)
+        if (take[i] && list[i].service)
+            (void)dlg_session_mark_ending(w->dir, list[i].service, list[i].pid);
     for (i = 0; i < n; i++)
         if (take[i] && push_ending(w, &list[i], why[i]) != 0)
             logf_("out of memory");

@@ -192,6 +192,23 @@ check "a fork bomb stays within tasks_max=$TASKS ($mech): $n forks" test -n "$n"
 check "the host goes on: a new login works" bash -c 'ssh_t "$1" ci-deploy "echo ALIVE" | grep -qx ALIVE' _ \
     "$(issue --actor ci-deploy --for alice --service sshd --ttl 10m --jti sd-after-bomb)"
 
+# ---- no bus, or no answer: refused, and the log says why ------------------------------
+TN=$(issue --actor ci-deploy --for alice --service sshd --ttl 10m --jti sd-nobus)
+sd_run mount --bind /dev/null /run/dbus/system_bus_socket
+out=$(ssh_t "$TN" ci-deploy 'echo ADMITTED' 2>&1)
+sd_run umount /run/dbus/system_bus_socket
+check "no system bus: the login is refused" bash -c '! grep -q ADMITTED <<<"$1"' _ "$out"
+check "... and the log says why" \
+    bash -c 'sd_run journalctl -q -o cat -u ssh | grep -q "the session cannot be contained (no system bus"'
+dbus=$(sd_run systemctl show -p MainPID --value dbus)
+sd_run kill -STOP "$dbus"
+out=$(ssh_t "$TN" ci-deploy 'echo ADMITTED' 2>&1)
+sd_run kill -CONT "$dbus"
+check "a bus that does not answer: refused after the bounded timeout" bash -c '! grep -q ADMITTED <<<"$1"' _ "$out"
+check "... and the log says why" \
+    bash -c 'sd_run journalctl -q -o cat -u ssh | grep "the session cannot be contained" | grep -qv "no system bus"'
+check "the bus back: the same ticket admits again" bash -c 'ssh_t "$1" ci-deploy "echo ADMITTED" | grep -qx ADMITTED' _ "$TN"
+
 # ---- the watch killed and stopped ---------------------------------------------------
 restarts=0
 for i in 1 2 3 4 5 6 7; do
