@@ -161,8 +161,13 @@ check "session_end expired for the short sudo" wait_for 30 audited session_end s
 sd_run delegatectl revoke --ticket sd-ops --terminate >/dev/null 2>&1
 check "revoking the ssh session ends the sudo and sudo -i inside it" \
     wait_for 30 bash -c 'gone "sleep 6200" && gone "sleep 6250" && gone "sleep 6251" && gone "sleep 6260"'
-check "session_end for the ssh session and both sudo sessions" \
-    wait_for 30 bash -c 'audited session_end sd-ops && audited session_end sd-sudo && audited session_end sd-sudo-i'
+if wait_for 30 bash -c 'audited session_end sd-ops && audited session_end sd-sudo && audited session_end sd-sudo-i'; then
+    ok "session_end for the ssh session and both sudo sessions"
+else
+    not_ok "session_end for the ssh session and both sudo sessions"
+    diag "$(sd_run grep -E '"jti":"sd-(ops|sudo|sudo-i)"' $AUDIT | grep -oE '"event":"[a-z_]+"|"jti":"[^"]+"' | paste - - )"
+    diag "$(sd_run journalctl -q -o short-precise | grep -E 'delegatectl|delegate:' | grep -E 'sd-ops|sd-sudo"?|pid (2[0-9][0-9])' | tail -25)"
+fi
 
 # ---- expiry, revoked.conf edited, revoked actor: watch ends them -------------------
 ssh_bg exp "$(issue --actor ci-deploy --for alice --service sshd --ttl 20s --jti sd-exp)" ci-deploy "$(outlive 3)"

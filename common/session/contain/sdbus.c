@@ -21,6 +21,32 @@ static void bus_err(char *err, size_t errlen, const char *what, const sd_bus_err
                 e && sd_bus_error_is_set(e) && e->message ? e->message : strerror(r < 0 ? -r : EIO));
 }
 
+static uint64_t mono_usec(void);
+
+/* 1 ready, 0 not within DLG_BUS_TIMEOUT_USEC, < 0 an error. */
+static int wait_ready(sd_bus *bus)
+{
+    uint64_t deadline = mono_usec() + DLG_BUS_TIMEOUT_USEC, now;
+    int r;
+
+    for (;;) {
+        r = sd_bus_is_ready(bus);
+        if (r != 0)
+            return r < 0 ? r : 1;
+        r = sd_bus_process(bus, NULL);
+        if (r < 0)
+            return r;
+        if (r > 0)
+            continue;
+        now = mono_usec();
+        if (now >= deadline)
+            return 0;
+        r = sd_bus_wait(bus, deadline - now);
+        if (r < 0 && r != -EINTR)
+            return r;
+    }
+}
+
 struct sd_bus *dlg_bus_open(char *err, size_t errlen)
 {
     sd_bus *bus = NULL;
@@ -38,6 +64,18 @@ struct sd_bus *dlg_bus_open(char *err, size_t errlen)
     if (r < 0) {
         dlg_set_err(err, errlen, "no system bus (%s): %s", SYSTEM_BUS + 10, strerror(-r));
         sd_bus_unref(bus);
+        return NULL;
+    }
+    /* sd-bus waits up to 90 s for the authentication and Hello of a new
+     * connection, whatever the method call timeout: bound it here */
+    r = wait_ready(bus);
+    if (r <= 0) {
+        if (r == 0)
+            dlg_set_err(err, errlen, "the system bus (%s) did not answer within %llu s", SYSTEM_BUS + 10,
+                        (unsigned long long)(DLG_BUS_TIMEOUT_USEC / 1000000));
+        else
+            dlg_set_err(err, errlen, "no system bus (%s): %s", SYSTEM_BUS + 10, strerror(-r));
+        sd_bus_flush_close_unref(bus);
         return NULL;
     }
     return bus;
