@@ -75,16 +75,18 @@ struct sd_bus *dlg_bus_open(char *err, size_t errlen)
                         (unsigned long long)(DLG_BUS_TIMEOUT_USEC / 1000000));
         else
             dlg_set_err(err, errlen, "no system bus (%s): %s", SYSTEM_BUS + 10, strerror(-r));
-        sd_bus_flush_close_unref(bus);
+        sd_bus_close_unref(bus);
         return NULL;
     }
     return bus;
 }
 
+/* Every call here waits for its reply, so there is nothing to flush; and a
+ * flush waits for a connection still authenticating (sd-bus's 90 s). */
 void dlg_bus_close(struct sd_bus *bus)
 {
     if (bus)
-        sd_bus_flush_close_unref(bus);
+        sd_bus_close_unref(bus);
 }
 
 int dlg_bus_ping(struct sd_bus *bus, const char *name, char *err, size_t errlen)
