@@ -20,14 +20,20 @@
 #define SESSION_FILE_MAX 65536
 #define SESSION_MAX      100000
 
-static int record_name(char *buf, size_t len, const char *service, pid_t pid)
+/* "<service>-<pid><suffix>": the record (".json") or its ending mark. */
+static int session_file(char *buf, size_t len, const char *service, pid_t pid, const char *suffix)
 {
     int n;
 
     if (!dlg_valid_service(service) || pid <= 0)
         return -1;
-    n = snprintf(buf, len, "%s-%ld.json", service, (long)pid);
+    n = snprintf(buf, len, "%s-%ld%s", service, (long)pid, suffix);
     return n > 0 && (size_t)n < len ? 0 : -1;
+}
+
+static int record_name(char *buf, size_t len, const char *service, pid_t pid)
+{
+    return session_file(buf, len, service, pid, ".json");
 }
 
 
@@ -325,12 +331,7 @@ int dlg_session_resolve(const char *dir, struct dlg_session *s)
 
 static int mark_name(char *buf, size_t len, const char *service, pid_t pid)
 {
-    int n;
-
-    if (!dlg_valid_service(service) || pid <= 0)
-        return -1;
-    n = snprintf(buf, len, "%s-%ld.ending", service, (long)pid);
-    return n > 0 && (size_t)n < len ? 0 : -1;
+    return session_file(buf, len, service, pid, ".ending");
 }
 
 int dlg_session_mark_ending(const char *dir, const char *service, pid_t pid)

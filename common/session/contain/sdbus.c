@@ -21,16 +21,23 @@ static void bus_err(char *err, size_t errlen, const char *what, const sd_bus_err
                 e && sd_bus_error_is_set(e) && e->message ? e->message : strerror(r < 0 ? -r : EIO));
 }
 
-static uint64_t mono_usec(void);
-
-/* 1 ready, 0 not within DLG_BUS_TIMEOUT_USEC, < 0 an error. */
-static int wait_ready(sd_bus *bus)
+static uint64_t mono_usec(void)
 {
-    uint64_t deadline = mono_usec() + DLG_BUS_TIMEOUT_USEC, now;
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* Drive the connection until done(bus, ctx) says so: 1, 0 when timeout_usec
+ * passed first, < 0 an error. */
+static int wait_until(sd_bus *bus, int (*done)(sd_bus *, void *), void *ctx, uint64_t timeout_usec)
+{
+    uint64_t deadline = mono_usec() + timeout_usec, now;
     int r;
 
     for (;;) {
-        r = sd_bus_is_ready(bus);
+        r = done(bus, ctx);
         if (r != 0)
             return r < 0 ? r : 1;
         r = sd_bus_process(bus, NULL);
@@ -45,6 +52,12 @@ static int wait_ready(sd_bus *bus)
         if (r < 0 && r != -EINTR)
             return r;
     }
+}
+
+static int bus_ready(sd_bus *bus, void *ctx)
+{
+    (void)ctx;
+    return sd_bus_is_ready(bus);
 }
 
 struct sd_bus *dlg_bus_open(char *err, size_t errlen)
@@ -68,7 +81,7 @@ struct sd_bus *dlg_bus_open(char *err, size_t errlen)
     }
     /* sd-bus waits up to 90 s for the authentication and Hello of a new
      * connection, whatever the method call timeout: bound it here */
-    r = wait_ready(bus);
+    r = wait_until(bus, bus_ready, NULL, DLG_BUS_TIMEOUT_USEC);
     if (r <= 0) {
         if (r == 0)
             dlg_set_err(err, errlen, "the system bus (%s) did not answer within %llu s", SYSTEM_BUS + 10,
@@ -174,33 +187,11 @@ static int append_props(sd_bus_message *m, const char *unit, const struct dlg_co
     return r;
 }
 
-static uint64_t mono_usec(void)
+
+static int job_done(sd_bus *bus, void *ctx)
 {
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
-
-static int wait_job(sd_bus *bus, struct job_wait *w)
-{
-    uint64_t deadline = mono_usec() + DLG_JOB_TIMEOUT_USEC, now;
-    int r;
-
-    while (!w->done) {
-        r = sd_bus_process(bus, NULL);
-        if (r < 0)
-            return r;
-        if (r > 0)
-            continue;
-        now = mono_usec();
-        if (now >= deadline)
-            return -ETIMEDOUT;
-        r = sd_bus_wait(bus, deadline - now);
-        if (r < 0 && r != -EINTR)
-            return r;
-    }
-    return 0;
+    (void)bus;
+    return ((const struct job_wait *)ctx)->done;
 }
 
 int dlg_bus_start_scope(struct sd_bus *bus, const char *unit, const struct dlg_contain_req *req,
@@ -227,9 +218,10 @@ int dlg_bus_start_scope(struct sd_bus *bus, const char *unit, const struct dlg_c
         bus_err(err, errlen, "systemd refused the transient scope", &e, r);
         goto out;
     }
-    r = wait_job(bus, &w);
-    if (r < 0) {
-        dlg_set_err(err, errlen, "no answer from systemd on the job of %s: %s", unit, strerror(-r));
+    r = wait_until(bus, job_done, &w, DLG_JOB_TIMEOUT_USEC);
+    if (r <= 0) {
+        dlg_set_err(err, errlen, "no answer from systemd on the job of %s: %s", unit,
+                    strerror(r == 0 ? ETIMEDOUT : -r));
         goto out;
     }
     if (strcmp(w.result, "done") != 0) {
