@@ -52,7 +52,7 @@ LIBS_NSS    := -lconfig
 # program's DT_RPATH (issue 18 item 7).
 LIBCONFIG_SO ?= $(abspath $(firstword $(filter /%,$(shell $(CC) -print-file-name=libconfig.so.9)) \
                   /usr/lib/$(MULTIARCH)/libconfig.so.9))
-LIBS_FULL   := -lconfig -lcrypto -ljansson
+LIBS_FULL   := -lconfig -lcrypto -ljansson -lsystemd
 
 # common/ is grouped by concern, each folder using only the ones listed before
 # it: util/ (small helpers), ticket/ (JWT format, algorithms, signing), config/
@@ -62,7 +62,7 @@ LIBS_FULL   := -lconfig -lcrypto -ljansson
 # and ticket/alg.c are
 # libc+libconfig only (linked into the NSS module); everything else may use
 # OpenSSL and jansson.
-COMMON_DIRS     := util ticket config decision audit session
+COMMON_DIRS     := util ticket config decision audit session session/contain
 COMMON_HDR      := $(wildcard $(addsuffix /*.h,$(addprefix common/,$(COMMON_DIRS))))
 NSS_CONFIG_SRC  := $(sort $(wildcard common/config/config*.c))
 NSS_COMMON_SRC  := $(sort $(wildcard common/util/*.c)) $(NSS_CONFIG_SRC) \
@@ -195,7 +195,7 @@ deps:
 # test (pkg).  CHECK_TIERS= narrows it, except in CI (CI=true, set by .ci/run
 # and by CI services): there every tier runs, FUZZ_SECONDS=60, whatever the
 # environment or the command line says.
-ALL_TIERS   := unit nss pam cli adversarial e2e exchange pkg valgrind asan tsan lint fuzz
+ALL_TIERS   := unit nss pam cli adversarial e2e exchange pkg systemd valgrind asan tsan lint fuzz
 CHECK_TIERS ?= $(ALL_TIERS)
 FUZZ_SECONDS ?= 60
 ifeq ($(CI),true)
@@ -263,6 +263,8 @@ install: all
 	    >$(DESTDIR)$(SYSTEMDUNITDIR)/delegate-exchange.service
 	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/delegate-exchange.service
 	install -D -m 0644 conf/exchange.conf $(DESTDIR)$(EXCH_EXAMPLESDIR)/exchange.conf
+	install -D -m 0644 'conf/systemd/user@.service.d/delegate.conf' \
+	    '$(DESTDIR)$(SYSTEMDUNITDIR)/user@.service.d/delegate.conf'
 	for f in conf/delegate.conf conf/revoked.conf conf/nsswitch.conf conf/pam.d/* \
 	         conf/sshd_config.d/* conf/sudoers.d/*; do \
 	    [ -f "$$f" ] || continue; \
@@ -275,7 +277,8 @@ uninstall:
 	rm -f $(DESTDIR)$(PAMCONFDIR)/delegate $(DESTDIR)$(TMPFILESDIR)/delegate.conf \
 	    $(DESTDIR)$(LOGROTATEDIR)/delegate $(DESTDIR)$(BASHCOMPDIR)/delegatectl \
 	    $(DESTDIR)$(SYSTEMDUNITDIR)/delegate-watch.service \
-	    $(DESTDIR)$(SBINDIR)/delegate-exchange $(DESTDIR)$(SYSTEMDUNITDIR)/delegate-exchange.service
+	    $(DESTDIR)$(SBINDIR)/delegate-exchange $(DESTDIR)$(SYSTEMDUNITDIR)/delegate-exchange.service \
+	    '$(DESTDIR)$(SYSTEMDUNITDIR)/user@.service.d/delegate.conf'
 	rm -rf $(DESTDIR)$(EXAMPLESDIR) $(DESTDIR)$(EXCH_EXAMPLESDIR)
 	rm -f $(DESTDIR)$(MANDIR)/man8/delegatectl-askpass.8
 	for m in man/*.5 man/*.8; do [ -e "$$m" ] || continue; \

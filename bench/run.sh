@@ -26,6 +26,13 @@ start=$(date +%s)
 echo "bench: measuring (about 5 minutes; progress on stderr) ..."
 bash bench/ns.sh >"$BENCH_OUT/tap" 2>"$BENCH_OUT/log"
 ns_rc=$?
+# issue 17 D: the same product on a host with systemd as PID 1 (a booted
+# Debian 12 container, tests/systemd/lib.sh)
+if [ "$ns_rc" -eq 0 ]; then
+    echo "bench: the sd_* part on a booted Debian 12 with systemd (about 5 minutes) ..."
+    bash bench/systemd.sh >>"$BENCH_OUT/tap" 2>>"$BENCH_OUT/log"
+    ns_rc=$?
+fi
 if [ "$ns_rc" -ne 0 ] || grep -q '^not ok' "$BENCH_OUT/tap"; then
     cat "$BENCH_OUT/tap"
     tail -n 40 "$BENCH_OUT/log"
@@ -90,6 +97,17 @@ row "  ticket/permit, per pair"                            sudo.ratio    x  1
 row "one cgroup move (containment), 20 ms apart"          cgmove.spaced ms 1
 row "one cgroup move (containment), back to back"         cgmove.b2b    ms 1
 row "exp -> empty group, 100 sessions expiring at once"     session_end.delay_ms ms 1
+row "sd: ssh true, OpenSSH user certificate"             sd.ssh.cert ms 1
+row "sd: ssh true, ticket (logind scope, bounded)"         sd.ssh.ticket ms 1
+row "sd:   ticket/certificate, per pair"                   sd.ssh.ratio x 1
+row "sd: sudo -S -u alice true, pam_permit-only stack"     sd.sudo.permit ms 1
+row "sd: sudo -S -u alice true, actor with a ticket"       sd.sudo.ticket ms 1
+row "sd:   ticket/permit, per pair"                        sd.sudo.ratio x 1
+row "sd: systemd-run --scope true (one transient scope)"   sd.scope ms 1
+row "sd: true alone"                                       sd.noscope ms 1
+row "sd: exp -> last process gone, 50 sessions, watch on"  sd.exp_to_gone_50 ms 1
+row "sd: exp -> gone, watch stopped, SIGTERM honoured"     sd.exp_to_gone_nowatch ms 1
+row "sd: exp -> gone, watch stopped, SIGTERM ignored"      sd.exp_to_gone_nowatch_ignores_term ms 1
 awk '$1 == "watch.idle_cpu_ms" { c = $2 } $1 == "watch.idle_seconds" { s = $2 }
      END { if (s) printf "  %-52s %10.3f ms  (user+system over %d s)\n", "delegatectl watch CPU while idle, 100 sessions open", c, s }' "$R"
 echo
@@ -116,6 +134,10 @@ target nss_first_lookup_vs_files_100 "$(get nss.first.ratio.100)" 2
 target nss_first_lookup_vs_files_100_10krevoked "$(get nss.first.ratio.100r)" 2
 target sudo_ticket_vs_permit "$(get sudo.ratio)" 1.25
 target session_end_exp_to_empty_max_ms "$(get session_end.delay_ms 4)" 2000
+target sd_ssh_ticket_vs_cert "$(get sd.ssh.ratio)" 1.10
+target sd_sudo_ticket_vs_permit "$(get sd.sudo.ratio)" 1.5
+# the slowest of 50 sessions from exp to its last process gone, over 2 s + grace
+target sd_exp_to_gone_50 "$(div "$(get sd.exp_to_gone_50 4)" 7000)" 1.0
 
 # ---- delegate-exchange (issue 20): one core, against a bare ticket signing ----
 echo

@@ -47,7 +47,7 @@
 #include <security/pam_ext.h>
 
 #include "pam_delegate.h"
-#include "session/cgroup.h"
+#include "session/contain/cgroup.h"
 #include "session/session.h"
 #include "ticket/sshkey.h"
 #include "util/util.h"

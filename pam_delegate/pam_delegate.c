@@ -12,7 +12,6 @@
 #include <security/pam_modules.h>
 
 #include "audit/audit.h"
-#include "session/cgroup.h"
 #include "config/config.h"
 #include "decision/keys.h"
 #include "pam_delegate.h"
@@ -112,7 +111,8 @@ static int audit(struct pd_ctx *c, const char *event, const struct dlg_verdict *
         .rhost = c->rhost,
         .tty = c->tty,
         .pid = getpid(),
-        .reason = strcmp(event, "deny") == 0 ? dlg_reason_str(reason) : NULL,
+        .reason = strcmp(event, "deny") == 0 || strcmp(event, "session_end") == 0
+                      ? dlg_reason_str(reason) : NULL,
         .key = v ? v->cnf_ssh : NULL,
     };
 
@@ -549,51 +549,63 @@ static int session_set_env(pam_handle_t *pamh, const struct pd_state *st)
     return PAM_SUCCESS;
 }
 
-/* Contain the session in its cgroup and record it. */
+/* Contain the session in its cell and record it. */
 static int session_contain_record(struct pd_ctx *c, struct pd_state *st)
 {
-    char cgroup[DLG_CG_PATH_MAX];
-    uint64_t ticks = 0;
+    struct pd_contain_in in = {
+        .service = c->service, .now = c->now, .exp = st->v.exp,
+        .tasks_max = c->cfg ? c->cfg->session_tasks_max : DLG_DEFAULT_TASKS_MAX,
+        .grace = c->cfg ? c->cfg->session_grace : 5,
+    };
+    struct pd_contain_out out;
+    struct dlg_session s = {
+        .jti = st->v.jti, .actor = st->v.actor, .principal = st->v.sub,
+        .service = (char *)c->service, .user = (char *)c->user,
+        .tty = (char *)c->tty, .rhost = (char *)c->rhost,
+        .iss = st->v.iss, .kid = st->v.kid,
+        .pid = getpid(), .start = c->now, .expires = st->v.exp,
+        .key = st->v.cnf_ssh, .iat = st->v.iat,
+        .proved = st->proved,       /* borrowed: the record keeps the keys proven */
+    };
+    int rc;
 
     if (st->session_open) {
         (void)dlg_session_remove(DLG_SESSIONS_DIR, st->service, st->session_pid);
         pd_keytrust_forget(st->service, st->session_pid, st->session_ticks);
     }
-    /* contained before it is recorded: a record always names a live group */
-    if (pd_contain(c->pamh, c->service, cgroup, sizeof(cgroup), &ticks) != 0)
+    /* contained before it is recorded: a record always names a live cell */
+    if (pd_contain(c->pamh, &in, &out) != 0)
         return PAM_PERM_DENIED;
-    {
-        struct dlg_session s = {
-            .jti = st->v.jti, .actor = st->v.actor, .principal = st->v.sub,
-            .service = (char *)c->service, .user = (char *)c->user,
-            .tty = (char *)c->tty, .rhost = (char *)c->rhost,
-            .iss = st->v.iss, .kid = st->v.kid,
-            .pid = getpid(), .start = c->now, .expires = st->v.exp,
-            .cgroup = cgroup, .start_ticks = ticks, .key = st->v.cnf_ssh, .iat = st->v.iat,
-            .proved = st->proved,       /* borrowed: the record keeps the keys proven */
-        };
-        if (dlg_session_write(DLG_SESSIONS_DIR, &s) != 0) {
-            /* fail closed: an unrecorded session cannot be listed or ended */
-            pam_syslog(c->pamh, LOG_ERR, "cannot record the session under %s", DLG_SESSIONS_DIR);
-            return PAM_SYSTEM_ERR;
-        }
+    s.start_ticks = out.ticks;
+    s.outer = out.outer[0] ? out.outer : NULL;
+    rc = dlg_session_set_cell(&s, &out.cell) == 0 ? dlg_session_write(DLG_SESSIONS_DIR, &s) : -1;
+    if (rc != 0) {
+        /* fail closed: an unrecorded session cannot be listed or ended */
+        pam_syslog(c->pamh, LOG_ERR, "cannot record the session under %s", DLG_SESSIONS_DIR);
+    } else if (pd_keytrust_note(c->pamh, &s) != 0) {
         /* recorded first, then compared with the actor's other sessions,
          * so that of two sessions opening at once one sees the other */
-        if (pd_keytrust_note(c->pamh, &s) != 0) {
-            (void)dlg_session_remove(DLG_SESSIONS_DIR, c->service, s.pid);
-            pd_keytrust_forget(c->service, s.pid, ticks);
-            return PAM_PERM_DENIED;
-        }
+        (void)dlg_session_remove(DLG_SESSIONS_DIR, c->service, s.pid);
+        pd_keytrust_forget(c->service, s.pid, out.ticks);
+        rc = -2;
     }
+    free(s.cell);
+    free(s.cgroup);
+    free(s.unit);
+    free(s.logind);
+    if (rc != 0)
+        return rc == -2 ? PAM_PERM_DENIED : PAM_SYSTEM_ERR;
     st->session_open = true;
     st->session_pid = getpid();
-    st->session_ticks = ticks;
-    snprintf(st->session_cgroup, sizeof(st->session_cgroup), "%s", cgroup);
+    st->session_ticks = out.ticks;
     /* The carry record (sudo: the one written for our parent) is spent. */
     if (st->carry_name[0] != '\0') {
         pd_carry_remove(st->carry_name);
         st->carry_name[0] = '\0';
     }
+    /* the actor's own session: its home from the first login on */
+    if (strcmp(c->user, st->v.actor) == 0)
+        pd_actor_home(c->pamh, c->cfg, st->v.actor);
     return PAM_SUCCESS;
 }
 
@@ -648,6 +660,7 @@ PD_EXPORT int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, cons
     struct pd_ctx c;
     struct pd_state *st;
     const char *target;
+    bool took = false;
     int ret = PAM_IGNORE;
 
     (void)flags;
@@ -660,15 +673,21 @@ PD_EXPORT int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, cons
      * still hold the ticket's authority: the record stays, so that
      * `delegatectl watch` ends them at exp or at a revocation (and drops
      * the record once the group is empty). */
-    if (pd_session_lingers(pamh, st->session_pid, st->session_cgroup)) {
+    if (pd_session_lingers(pamh, st->service, st->session_pid)) {
         pam_syslog(pamh, LOG_INFO, "session closed with processes left in its cgroup: "
                    "they end with the ticket's authority");
-    } else {
-        (void)dlg_session_remove(DLG_SESSIONS_DIR, st->service, st->session_pid);
-        pd_keytrust_forget(st->service, st->session_pid, st->session_ticks);
+    } else if (!dlg_session_is_ending(DLG_SESSIONS_DIR, st->service, st->session_pid)) {
+        took = dlg_session_take(DLG_SESSIONS_DIR, st->service, st->session_pid) == 1;
+        if (took)
+            pd_keytrust_forget(st->service, st->session_pid, st->session_ticks);
     }
     st->session_open = false;
     (void)audit(&c, "session_close", &st->v, target, DLG_ADMIT);
+    /* systemd ended the cell at exp (RuntimeMaxSec) and the leader closes:
+     * the end of the session's authority, audited once (a session that watch
+     * or --terminate are ending is theirs to remove and audit) */
+    if (took && c.now >= st->v.exp)
+        (void)audit(&c, "session_end", &st->v, target, DLG_EXPIRED);
     ret = PAM_SUCCESS;
 out:
     ctx_free(&c);

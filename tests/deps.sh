@@ -16,6 +16,10 @@ PKGS="$PKGS bindfs fuse3"
 # delegate-exchange: its HTTP server and JWKS client, and the exchange tier's
 # nginx (JWKS over HTTPS), curl, jq and the recipes' YAML
 PKGS="$PKGS libmicrohttpd-dev libcurl4-openssl-dev nginx curl jq python3-yaml adduser"
+# sd-bus (libsystemd) for containment on systemd hosts; the systemd tier:
+# mmdebstrap builds a Debian 12 root file system, systemd-nspawn boots it
+# (installed without recommends: libnss-mymachines would edit nsswitch.conf)
+PKGS="$PKGS libsystemd-dev mmdebstrap systemd-container"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

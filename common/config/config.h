@@ -63,6 +63,10 @@ struct dlg_revoked_set {
     size_t pool_len;
 };
 
+/* sessions.tasks_max: the default, and the most a session may be given */
+#define DLG_DEFAULT_TASKS_MAX 1024
+#define DLG_TASKS_MAX_LIMIT 4194304
+
 struct dlg_config {
     DLG_CONFIG_FIELDS(DLG_DECL)
 };

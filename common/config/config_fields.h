@@ -121,6 +121,7 @@
     X(I64, int64_t, issued_before, INT64_MIN, INT64_MAX)                                       \
     X(TABLE, struct dlg_file_id *, files, nfiles, 0)                                           \
     X(I64, int64_t, session_grace, 0, 3600) /* sessions.grace: SIGHUP..SIGKILL seconds */      \
+    X(I64, int64_t, session_tasks_max, 0, DLG_TASKS_MAX_LIMIT) /* sessions.tasks_max, 0: none */\
     X(RUNTIME, int64_t, load_started_ns, 0, 0) /* CLOCK_REALTIME at the text load, 0 unknown */\
     X(RUNTIME, const struct dlg_config_ops *, ops, 0, 0) /* the loader's lookups and free */   \
     X(RUNTIME, void *, impl, 0, 0)          /* the loader's own state */                       \

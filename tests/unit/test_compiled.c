@@ -80,9 +80,10 @@ static char *dump(const struct dlg_config *c, bool tickets)
 {
     struct sb b = {0};
 
-    sb_printf(&b, "v%d path=%s host=%s skew=%" PRId64 " life=%" PRId64 " prompt=%s grace=%" PRId64 "\n",
+    sb_printf(&b, "v%d path=%s host=%s skew=%" PRId64 " life=%" PRId64 " prompt=%s grace=%" PRId64
+              " tasks=%" PRId64 "\n",
               c->version, c->path, c->host_name, c->clock_skew, c->max_lifetime, c->prompt,
-              c->session_grace);
+              c->session_grace, c->session_tasks_max);
     dump_strv(&b, "aliases", &c->host_aliases);
     sb_printf(&b, "acc %s %u %u..%u %s %s audit %d %s rf=%s\n", c->acc_group, c->acc_gid, c->uid_min,
               c->uid_max, c->acc_home, c->acc_shell, c->audit_syslog, ns(c->audit_file),

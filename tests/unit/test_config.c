@@ -383,6 +383,7 @@ static void test_defaults(void **state)
     assert_null(dlg_config_group(cfg, "x"));
     assert_null(dlg_config_group_by_gid(cfg, 62000));
     assert_int_equal(cfg->session_grace, 5);
+    assert_int_equal(cfg->session_tasks_max, 1024);
 
     const struct dlg_issuer *is = dlg_config_issuer(cfg, "corp");
     assert_non_null(is);
@@ -574,6 +575,15 @@ static const struct error_case error_cases[] = {
      "'grace' must not be negative"},
     {"sessions.grace over an hour", "version = 1;\nsessions = {\n  grace = 3601;\n};\n", "grace",
      "'grace' must be at most 3600 seconds"},
+    /* sessions.tasks_max (issue 18 item 15) */
+    {"negative sessions.tasks_max", "version = 1;\nsessions = {\n  tasks_max = -1;\n};\n", "tasks_max",
+     "'tasks_max' must be 0 (no limit) .. 4194304"},
+    {"sessions.tasks_max too big", "version = 1;\nsessions = {\n  tasks_max = 4194305;\n};\n", "tasks_max",
+     "'tasks_max' must be 0 (no limit) .. 4194304"},
+    {"sessions.tasks_max too small to log in", "version = 1;\nsessions = {\n  tasks_max = 7;\n};\n",
+     "tasks_max", "'tasks_max' must be at least 8"},
+    {"sessions.tasks_max a string", "version = 1;\nsessions = {\n  tasks_max = \"many\";\n};\n",
+     "tasks_max", "'tasks_max' must be an integer"},
     {"sessions.grace a float", "version = 1;\nsessions = {\n  grace = 1.5;\n};\n", "grace",
      "'grace' must be an integer number of seconds"},
     {"sessions is a list", "version = 1;\nsessions = [ 5 ];\n", "sessions",
