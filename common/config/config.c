@@ -49,6 +49,15 @@ static void free_issuer(struct dlg_issuer *is)
     free(is->keys);
 }
 
+static void free_feed(struct dlg_feed *f)
+{
+    free(f->id);
+    free(f->key);
+    free(f->url);
+    free(f->file);
+    free(f->ca);
+}
+
 void dlg_config_free(struct dlg_config *cfg)
 {
     if (cfg == NULL)
@@ -89,6 +98,9 @@ void dlg_config_free(struct dlg_config *cfg)
     for (size_t i = 0; i < cfg->nfiles; i++)
         free(cfg->files[i].path);
     free(cfg->files);
+    for (size_t i = 0; i < cfg->nfeeds; i++)
+        free_feed(&cfg->feeds[i]);
+    free(cfg->feeds);
     free(cfg);
 }
 
@@ -106,7 +118,7 @@ void validate(struct loader *L, const config_setting_t *root)
     }
     static const char *const known[] = {"version", "host", "tickets", "issuers", "accounts",
                                         "actors", "groups", "audit", "revoke", "sessions",
-                                        NULL};
+                                        "feeds", NULL};
     check_known(L, root, known, "the top level");
     load_version(L, root);
     load_host(L, root);
@@ -115,6 +127,7 @@ void validate(struct loader *L, const config_setting_t *root)
     load_issuers(L, root);
     load_groups(L, root);
     load_revoke(L, root);
+    load_feeds(L, root);        /* merges each feed's revocations: before the actors */
     load_actors(L, root);
     load_audit(L, root);
     load_sessions(L, root);
@@ -257,6 +270,11 @@ bool dlg_config_unchanged(const struct dlg_config *cfg)
     if (cfg == NULL)
         return false;
     for (size_t i = 0; i < cfg->nfiles; i++) {
+        if (cfg->files[i].absent) {
+            if (lstat(cfg->files[i].path, &st) == 0 || (errno != ENOENT && errno != ENOTDIR))
+                return false;
+            continue;
+        }
         if (lstat(cfg->files[i].path, &st) != 0 || !same_identity(&cfg->files[i], &st))
             return false;
     }

@@ -68,6 +68,25 @@ struct dlg_file_id {
     off_t size;
     struct timespec mtime;
     struct timespec ctime;      /* catches chmod/chown, which leave mtime alone */
+    bool absent;                /* read as not existing (a feed never fetched):
+                                   unchanged only while it still does not exist */
+};
+
+/* A revocation feed (DESIGN.md §6a): feeds = ( { id; key; url | file; ca;
+ * refresh; on_stale; } ).  Its revocations are merged into the config's
+ * revoke lists (they count exactly like revoked.conf's); what the loader
+ * knows of its last accepted version comes from DLG_FEED_REVOKED_DIR/ID.conf
+ * (config_feed.c), which delegatectl writes after verifying the feed. */
+struct dlg_feed {
+    char *id;                   /* [A-Za-z0-9._-], not starting with '.' */
+    char *key;                  /* absolute path of its public key (Ed25519 or P-256 PEM) */
+    char *url;                  /* "https://...", or NULL */
+    char *file;                 /* absolute path of a local copy, or NULL */
+    char *ca;                   /* CA bundle for url; NULL: the system's CAs */
+    int64_t refresh;            /* seconds between fetches, default 30 */
+    bool on_stale_end;          /* on_stale = "end": stale also ends live sessions */
+    bool fetched;               /* a verified version is on the host */
+    int64_t ver, iat, exp;      /* of that version (0 when !fetched) */
 };
 
 struct dlg_config {
@@ -122,6 +141,9 @@ struct dlg_config {
     int64_t load_started_ns;
     void *compiled;
     int64_t session_grace;      /* sessions.grace: SIGHUP..SIGKILL seconds, default 5 */
+
+    struct dlg_feed *feeds;     /* feeds = ( ... ), in config order */
+    size_t nfeeds;
 };
 
 /* Load, trust-check and validate.  On any error returns NULL and fills diag
@@ -153,5 +175,22 @@ const struct dlg_group *dlg_config_group(const struct dlg_config *cfg, const cha
 const struct dlg_group *dlg_config_group_by_gid(const struct dlg_config *cfg, gid_t gid);
 const struct dlg_issuer *dlg_config_issuer(const struct dlg_config *cfg, const char *id);
 bool dlg_config_ticket_revoked(const struct dlg_config *cfg, const char *jti);
+
+/* Feeds (config_feed.c).  A feed is stale when no verified version is on
+ * the host or now >= its exp.  dlg_config_feed_stale returns the first
+ * stale feed of cfg (only those with on_stale = "end" when ending_only),
+ * NULL when none is: DESIGN.md §3 rule 9 (feed_stale). */
+const struct dlg_feed *dlg_config_feed(const struct dlg_config *cfg, const char *id);
+bool dlg_feed_is_stale(const struct dlg_feed *f, int64_t now);
+const struct dlg_feed *dlg_config_feed_stale(const struct dlg_config *cfg, int64_t now,
+                                             bool ending_only);
+/* The soonest exp of a fetched, not yet stale feed with on_stale = "end"
+ * (when watch must look again), or INT64_MAX. */
+int64_t dlg_config_feed_next_end(const struct dlg_config *cfg, int64_t now);
+
+/* The revocations of one revoke file alone (a revoked.conf: `delegatectl
+ * feed sign --from`), trust-checked like the config unless the caller owns
+ * it (owner_ok: a publisher signs as itself, not as root).  NULL with diag. */
+struct dlg_config *dlg_revoke_file_load(const char *path, bool owner_ok, struct dlg_diag *diag);
 
 #endif

@@ -11,6 +11,7 @@
  *   config_actor.c     actors, field by field, and their duplicate checks
  *   config_revoke.c    the revoke section and revoke-file validation
  *   config_index.c     sorted indexes and the bsearch lookups
+ *   config_feed.c      the feeds list and each feed's verified revocations
  *
  * libconfig + libc only, like config.c: the NSS module links every one of
  * these files (compiled with -include nss_delegate/lcshim.h).  Built with
@@ -156,6 +157,9 @@ void load_sessions(struct loader *L, const config_setting_t *root);
 
 /* config_revoke.c */
 void load_revoke(struct loader *L, const config_setting_t *root);
+
+/* config_feed.c */
+void load_feeds(struct loader *L, const config_setting_t *root);
 
 /* config_actor.c */
 void load_actors(struct loader *L, const config_setting_t *root);
