@@ -47,7 +47,7 @@
 #include "util/paths.h"
 
 #define DLG_CPL_MAGIC   "DLGPOLv\x01"
-#define DLG_CPL_VERSION 1u
+#define DLG_CPL_VERSION 2u    /* 2: feeds (DESIGN.md §6a), absent sources */
 /* A file larger than this is refused (10,000 revoked ids take ~0.5 MB). */
 #define DLG_CPL_MAX_BYTES ((size_t)64 * 1024 * 1024)
 
@@ -70,7 +70,8 @@ enum dlg_cpl_section_id {
     DLG_CPL_SEC_GROUPS,         /* struct dlg_cpl_group, sorted by name */
     DLG_CPL_SEC_GROUPS_BY_GID,  /* u32 index into GROUPS, sorted by gid */
     DLG_CPL_SEC_REVOKED,        /* u64 dlg_cpl_id_hash of each revoked ticket id, ascending */
-    DLG_CPL_NSECTIONS = DLG_CPL_SEC_REVOKED
+    DLG_CPL_SEC_FEEDS,          /* struct dlg_cpl_feed, in config order */
+    DLG_CPL_NSECTIONS = DLG_CPL_SEC_FEEDS
 };
 
 #define DLG_CPL_NONE UINT32_MAX /* a string reference to NULL */
@@ -113,11 +114,13 @@ struct dlg_cpl_global {
 };
 
 struct dlg_cpl_source {
-    uint32_t path, pad;
+    uint32_t path, flags;       /* DLG_CPL_SOURCE_* */
     uint64_t dev, ino;
     int64_t size;
     int64_t mtime_sec, mtime_nsec, ctime_sec, ctime_nsec;
 };
+
+#define DLG_CPL_SOURCE_ABSENT 1u  /* read as not existing: fresh only while it still is not */
 
 struct dlg_cpl_issuer {
     uint32_t id, typ;
@@ -155,6 +158,16 @@ struct dlg_cpl_group {
     uint32_t name, gid;
     struct dlg_cpl_list members;
 };
+
+/* A feed (config.h struct dlg_feed); its revocations are in the lists and
+ * the REVOKED table with revoked.conf's. */
+struct dlg_cpl_feed {
+    uint32_t id, key, url, file, ca;    /* url, file, ca: DLG_CPL_NONE when unset */
+    uint32_t flags;                     /* DLG_CPL_FEED_* */
+    int64_t refresh, ver, iat, exp;
+};
+#define DLG_CPL_FEED_ON_STALE_END 1u
+#define DLG_CPL_FEED_FETCHED      2u
 
 
 /* ---- reader (compiled_read.c, libc only) ------------------------------- */

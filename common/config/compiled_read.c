@@ -131,6 +131,7 @@ static const uint32_t record_sizes[DLG_CPL_NSECTIONS + 1] = {
     [DLG_CPL_SEC_GROUPS] = sizeof(struct dlg_cpl_group),
     [DLG_CPL_SEC_GROUPS_BY_GID] = sizeof(uint32_t),
     [DLG_CPL_SEC_REVOKED] = sizeof(uint64_t),
+    [DLG_CPL_SEC_FEEDS] = sizeof(struct dlg_cpl_feed),
 };
 
 struct rd {
@@ -276,6 +277,7 @@ static size_t arena_size(const struct rd *r)
     n = add_bytes(n, r->cnt[DLG_CPL_SEC_GROUPS], sizeof(struct dlg_group));
     n = add_bytes(n, r->cnt[DLG_CPL_SEC_GROUPS], sizeof(struct dlg_group *));
     n = add_bytes(n, r->cnt[DLG_CPL_SEC_SOURCES], sizeof(struct dlg_file_id));
+    n = add_bytes(n, r->cnt[DLG_CPL_SEC_FEEDS], sizeof(struct dlg_feed));
     return n + 64;
 }
 
@@ -330,6 +332,9 @@ static int load_sources(struct rd *r, struct dlg_config *cfg)
         memcpy(&s, r->sec[DLG_CPL_SEC_SOURCES] + i * sizeof(s), sizeof(s));
         if (get_mstr(r, s.path, false, &f->path) != 0 || f->path[0] != '/')
             FAIL("bad source path");
+        if ((s.flags & ~DLG_CPL_SOURCE_ABSENT) != 0 || (i == 0 && s.flags != 0))
+            FAIL("bad source flags");
+        f->absent = (s.flags & DLG_CPL_SOURCE_ABSENT) != 0;
         if (s.size < 0 || s.mtime_nsec < 0 || s.mtime_nsec > 999999999 || s.ctime_nsec < 0 ||
             s.ctime_nsec > 999999999)
             FAIL("bad source identity");
@@ -664,6 +669,37 @@ static int load_groups(struct rd *r, struct dlg_config *cfg)
     return 0;
 }
 
+static int load_feeds(struct rd *r, struct dlg_config *cfg)
+{
+    size_t n = r->cnt[DLG_CPL_SEC_FEEDS];
+
+    cfg->feeds = carve(r, n, sizeof(*cfg->feeds));
+    for (size_t i = 0; i < n; i++) {
+        struct dlg_cpl_feed s;
+        struct dlg_feed *f = &cfg->feeds[i];
+        memcpy(&s, r->sec[DLG_CPL_SEC_FEEDS] + i * sizeof(s), sizeof(s));
+        if (get_mstr(r, s.id, false, &f->id) != 0 || get_mstr(r, s.key, false, &f->key) != 0 ||
+            get_mstr(r, s.url, true, &f->url) != 0 || get_mstr(r, s.file, true, &f->file) != 0 ||
+            get_mstr(r, s.ca, true, &f->ca) != 0)
+            FAIL("bad feed strings");
+        if ((f->url == NULL) == (f->file == NULL) || f->key[0] != '/')
+            FAIL("bad feed source");
+        if ((s.flags & ~(DLG_CPL_FEED_ON_STALE_END | DLG_CPL_FEED_FETCHED)) != 0 ||
+            s.refresh < 1 || s.ver < 0 || s.iat < 0 ||
+            ((s.flags & DLG_CPL_FEED_FETCHED) ? (s.ver < 1 || s.exp <= s.iat)
+                                              : (s.ver != 0 || s.iat != 0 || s.exp != 0)))
+            FAIL("bad feed values");
+        f->refresh = s.refresh;
+        f->on_stale_end = (s.flags & DLG_CPL_FEED_ON_STALE_END) != 0;
+        f->fetched = (s.flags & DLG_CPL_FEED_FETCHED) != 0;
+        f->ver = s.ver;
+        f->iat = s.iat;
+        f->exp = s.exp;
+    }
+    cfg->nfeeds = n;
+    return 0;
+}
+
 static uint64_t rd_u64(const unsigned char *p)
 {
     uint64_t v;
@@ -780,7 +816,7 @@ struct dlg_config *dlg_compiled_parse(const void *buf, size_t len, unsigned flag
     cfg->compiled = hold;
     if (load_global(r, cfg) != 0 || load_sources(r, cfg) != 0 || load_issuers(r, cfg) != 0 ||
         ((flags & DLG_CPL_LAZY_ACTORS) ? check_actors(r) : load_actors(r, cfg)) != 0 ||
-        load_groups(r, cfg) != 0 ||
+        load_groups(r, cfg) != 0 || load_feeds(r, cfg) != 0 ||
         (!(flags & DLG_CPL_NO_TICKETS) && load_revoked(r, hold) != 0))
         goto fail;
     if (compiled_at_ns != NULL)
@@ -884,6 +920,14 @@ struct dlg_config *dlg_compiled_load(const char *cpath, const char *config_path,
     for (size_t i = 0; i < cfg->nfiles; i++) {
         const struct dlg_file_id *f = &cfg->files[i];
 
+        if (f->absent) {
+            /* read as absent (a feed never fetched): fresh while it is */
+            if (lstat(f->path, &st) == 0 || (errno != ENOENT && errno != ENOTDIR)) {
+                why_set(why, whylen, "%s: appeared since it was compiled", f->path);
+                goto stale;
+            }
+            continue;
+        }
         if (racy(f, at)) {
             why_set(why, whylen, "%s: changed too close to the compile time (racily clean)", f->path);
             goto stale;

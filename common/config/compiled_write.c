@@ -19,7 +19,9 @@
  * tests/unit/test_compiled.c's dump(), then update the size.  (x86_64.) */
 #if defined(__x86_64__)
 _Static_assert(sizeof(struct dlg_actor) == 152, "struct dlg_actor changed: see above");
-_Static_assert(sizeof(struct dlg_config) == 328, "struct dlg_config changed: see above");
+_Static_assert(sizeof(struct dlg_config) == 344, "struct dlg_config changed: see above");
+_Static_assert(sizeof(struct dlg_feed) == 80, "struct dlg_feed changed: see above");
+_Static_assert(sizeof(struct dlg_file_id) == 72, "struct dlg_file_id changed: see above");
 _Static_assert(sizeof(struct dlg_issuer) == 64, "struct dlg_issuer changed: see above");
 _Static_assert(sizeof(struct dlg_key) == 32, "struct dlg_key changed: see above");
 _Static_assert(sizeof(struct dlg_group) == 32, "struct dlg_group changed: see above");
@@ -186,6 +188,7 @@ static void ser_sources(struct wr *w, const struct dlg_config *cfg)
         struct dlg_cpl_source s;
         memset(&s, 0, sizeof(s));
         s.path = str(w, f->path);
+        s.flags = f->absent ? DLG_CPL_SOURCE_ABSENT : 0;
         s.dev = (uint64_t)f->dev;
         s.ino = (uint64_t)f->ino;
         s.size = (int64_t)f->size;
@@ -292,6 +295,27 @@ static void ser_revoked(struct wr *w, const struct dlg_config *cfg)
         qsort(b->p, b->n / sizeof(uint64_t), sizeof(uint64_t), cmp_u64);
 }
 
+static void ser_feeds(struct wr *w, const struct dlg_config *cfg)
+{
+    for (size_t i = 0; i < cfg->nfeeds; i++) {
+        const struct dlg_feed *f = &cfg->feeds[i];
+        struct dlg_cpl_feed s;
+        memset(&s, 0, sizeof(s));
+        s.id = str(w, f->id);
+        s.key = str(w, f->key);
+        s.url = str(w, f->url);
+        s.file = str(w, f->file);
+        s.ca = str(w, f->ca);
+        s.flags = (f->on_stale_end ? DLG_CPL_FEED_ON_STALE_END : 0) |
+                  (f->fetched ? DLG_CPL_FEED_FETCHED : 0);
+        s.refresh = f->refresh;
+        s.ver = f->ver;
+        s.iat = f->iat;
+        s.exp = f->exp;
+        buf_add(&w->sec[DLG_CPL_SEC_FEEDS], &s, sizeof(s));
+    }
+}
+
 /* The whole file in memory; *out is malloc'd. */
 static int serialize(const struct dlg_config *cfg, int64_t at, unsigned char **out, size_t *outlen)
 {
@@ -308,6 +332,7 @@ static int serialize(const struct dlg_config *cfg, int64_t at, unsigned char **o
     ser_actors(&w, cfg);
     ser_groups(&w, cfg);
     ser_revoked(&w, cfg);
+    ser_feeds(&w, cfg);
     /* Terminated pools even when empty. */
     buf_add(&w.sec[DLG_CPL_SEC_STRINGS], "", 1);
 
@@ -344,6 +369,7 @@ static int serialize(const struct dlg_config *cfg, int64_t at, unsigned char **o
         [DLG_CPL_SEC_GROUPS] = sizeof(struct dlg_cpl_group),
         [DLG_CPL_SEC_GROUPS_BY_GID] = sizeof(uint32_t),
         [DLG_CPL_SEC_REVOKED] = sizeof(uint64_t),
+        [DLG_CPL_SEC_FEEDS] = sizeof(struct dlg_cpl_feed),
     };
     for (int id = 1; id <= DLG_CPL_NSECTIONS; id++) {
         tab[id - 1].record_size = rs[id];
@@ -409,6 +435,11 @@ static int settled(const struct dlg_config *cfg, int64_t at, int64_t *until_ns)
     for (size_t i = 0; i < cfg->nfiles; i++) {
         const struct dlg_file_id *f = &cfg->files[i];
         struct stat st;
+        if (f->absent) {            /* must still not exist */
+            if (lstat(f->path, &st) == 0 || (errno != ENOENT && errno != ENOTDIR))
+                ok = 0;
+            continue;
+        }
         if (lstat(f->path, &st) != 0) {
             ok = 0;
             continue;
