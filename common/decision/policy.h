@@ -52,7 +52,9 @@ void dlg_verdict_free(struct dlg_verdict *v);
 
 /* Re-check a previously admitted verdict against the config as it is now
  * (account phase): expiry (with skew), revocations, the actor still
- * configured and not revoked.  Returns DLG_ADMIT or a reason. */
+ * configured and not revoked, and last whether a revocation feed is stale
+ * (DLG_FEED_STALE only when nothing else applies: watch ends a session for
+ * it only under on_stale = "end").  Returns DLG_ADMIT or a reason. */
 enum dlg_reason dlg_recheck(const struct dlg_config *cfg, const struct dlg_verdict *v,
                             const char *service, int64_t now);
 
