@@ -47,15 +47,20 @@ LDFLAGS_ALL := -Wl,-z,relro,-z,now -Wl,--as-needed $(SANLD) $(LDFLAGS)
 
 LIBS_NSS    := -lconfig
 LIBS_FULL   := -lconfig -lcrypto -ljansson
+# libcurl: only delegatectl fetches (revocation feeds, DESIGN.md §6a); never
+# the PAM or the NSS module.
+LIBS_CTL    := $(LIBS_FULL) -lcurl
 
 # common/ is grouped by concern, each folder using only the ones listed before
 # it: util/ (small helpers), ticket/ (JWT format, algorithms, signing), config/
-# (the text loader and the compiled form), decision/ (keys, the decision,
-# single use), audit/, session/ (records, containment, ending sessions).
+# (the text loader and the compiled form), feed/ (signed revocation feeds:
+# verification, state, the revocation file; delegatectl only), decision/ (keys,
+# the decision, single use), audit/, session/ (records, containment, ending
+# sessions).
 # util/*.c, config/config*.c, config/compiled_read.c and ticket/alg.c are
 # libc+libconfig only (linked into the NSS module); everything else may use
 # OpenSSL and jansson.
-COMMON_DIRS     := util ticket config decision audit session
+COMMON_DIRS     := util ticket config feed decision audit session
 COMMON_HDR      := $(wildcard $(addsuffix /*.h,$(addprefix common/,$(COMMON_DIRS))))
 NSS_CONFIG_SRC  := $(sort $(wildcard common/config/config*.c))
 NSS_COMMON_SRC  := $(sort $(wildcard common/util/*.c)) $(NSS_CONFIG_SRC) \
@@ -125,7 +130,7 @@ $(NSS_SO): $(call obj,$(NSS_SRC)) $(LIBNSSCOMMON) nss_delegate/nss_delegate.map
 	    -Wl,--no-undefined -lpthread
 
 $(CTL): $(call obj,$(CTL_SRC)) $(LIBCOMMON)
-	$(CC) -pie -o $@ $^ $(LDFLAGS_ALL) $(LIBS_FULL)
+	$(CC) -pie -o $@ $^ $(LDFLAGS_ALL) $(LIBS_CTL)
 
 # ---- tests ---------------------------------------------------------------
 $(B)/tests/test_%: tests/unit/test_%.c $(LIBCOMMON) $(call obj,$(TEST_HELPER_SRC))
