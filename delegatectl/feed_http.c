@@ -8,11 +8,20 @@
  * actually received alike).  A redirect is followed only to the same
  * scheme, host and port; one to another host is refused.  The easy handle
  * is kept between rounds, so an unchanged feed costs one conditional
- * request on a kept-alive connection. */
+ * request on a kept-alive connection.
+ *
+ * An ETag is kept only when it can tell versions apart: nginx (like most
+ * static servers) derives it from the file's mtime in whole seconds and its
+ * size, so a file replaced by another of the same size within the second it
+ * was fetched in would keep its ETag, and every later round would be told
+ * "not modified".  A response whose Last-Modified is less than 2 s before
+ * its Date is such a racy validator (RFC 9110 §8.8.2.2): its ETag is not
+ * kept, and the next round asks without If-None-Match. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <curl/curl.h>
 
@@ -113,6 +122,26 @@ static bool same_origin(const char *a, const char *b)
     curl_url_cleanup(ua);
     curl_url_cleanup(ub);
     return same;
+}
+
+/* A response header as a time, or -1.  (Each curl_easy_header call reuses
+ * the struct it hands out: read it before the next.) */
+static time_t header_time(struct ctl_fetch *fx, const char *name)
+{
+    struct curl_header *h = NULL;
+
+    if (curl_easy_header(fx->curl, name, 0, CURLH_HEADER, -1, &h) != CURLHE_OK || h == NULL ||
+        h->value == NULL)
+        return -1;
+    return curl_getdate(h->value, NULL);
+}
+
+/* The response's Last-Modified less than 2 s before its Date (both sent). */
+static bool racy_validator(struct ctl_fetch *fx)
+{
+    time_t date = header_time(fx, "Date"), mod = header_time(fx, "Last-Modified");
+
+    return date != -1 && mod != -1 && date - mod < 2;
 }
 
 static void why_set(struct ctl_fetch_result *r, const char *fmt, ...)
@@ -217,6 +246,10 @@ static int request(struct ctl_fetch *fx, const char *url, const char *etag, stru
     if (curl_easy_header(fx->curl, "ETag", 0, CURLH_HEADER, -1, &h) == CURLHE_OK && h != NULL &&
         h->value != NULL)
         r->etag = strdup(h->value);
+    if (r->etag != NULL && racy_validator(fx)) {
+        free(r->etag);
+        r->etag = NULL;
+    }
     return 0;
 }
 
