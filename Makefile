@@ -170,7 +170,7 @@ deps:
 # test (pkg).  CHECK_TIERS= narrows it, except in CI (CI=true, set by .ci/run
 # and by CI services): there every tier runs, FUZZ_SECONDS=60, whatever the
 # environment or the command line says.
-ALL_TIERS   := unit nss pam cli adversarial e2e pkg valgrind asan tsan lint fuzz
+ALL_TIERS   := unit nss pam cli adversarial e2e feed pkg valgrind asan tsan lint fuzz
 CHECK_TIERS ?= $(ALL_TIERS)
 FUZZ_SECONDS ?= 60
 ifeq ($(CI),true)

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs the Debian packages needed to build and test, when missing.
 set -e
-PKGS="gcc make pkg-config libpam0g-dev libconfig-dev libssl-dev libjansson-dev \
+PKGS="gcc make pkg-config libpam0g-dev libconfig-dev libssl-dev libjansson-dev libcurl4-openssl-dev \
  libcmocka-dev libpamtest0-dev libpam-wrapper libnss-wrapper \
  openssh-server openssh-client sudo sshpass openssl util-linux procps iproute2 \
  valgrind clang libclang-rt-14-dev cppcheck clang-tidy lcov hyperfine \
@@ -10,6 +10,9 @@ PKGS="gcc make pkg-config libpam0g-dev libconfig-dev libssl-dev libjansson-dev \
 # e2e test_routes: the PAM service files of cron, atd and systemd-user, and
 # a second NSS source (extrausers) for the unusable-config case
 PKGS="$PKGS cron at systemd libnss-extrausers"
+# feed tier: a real nginx serving the revocation feed over HTTPS (started by
+# the tests on 127.0.0.1 with a config of their own, never as a service)
+PKGS="$PKGS nginx"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
@@ -18,5 +21,15 @@ done
 echo "deps: installing$missing"
 if [ "$(id -u)" -ne 0 ]; then echo "deps: need root to install$missing" >&2; exit 2; fi
 export DEBIAN_FRONTEND=noninteractive
+# Installing nginx must not start the system's nginx service (invoke-rc.d
+# honours policy-rc.d; exit 101: "action forbidden").  Only when there is no
+# policy of the machine's own, and only for this install.
+policy_rc=""
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+    chmod 0755 /usr/sbin/policy-rc.d
+    policy_rc=/usr/sbin/policy-rc.d
+    trap 'rm -f "$policy_rc"' EXIT
+fi
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends $missing
