@@ -142,8 +142,9 @@ enum dlg_feed_outcome dlg_feed_accept(const struct dlg_feed *f, const struct dlg
                                       const char *text, size_t len, const char *etag,
                                       const char *source, int64_t now, bool reset,
                                       char *msg, size_t msglen);
-/* Record that nothing could be fetched (msg), in the state's error. */
-void dlg_feed_note_unreachable(const struct dlg_feed *f, const struct dlg_feed_dirs *dirs,
+/* Record a round that never reached dlg_feed_accept (nothing could be
+ * fetched, or more than 16 MiB) as the state's error. */
+void dlg_feed_note_error(const struct dlg_feed *f, const struct dlg_feed_dirs *dirs,
                                const char *source, const char *why, int64_t now);
 /* Rewrite ID.conf from the stored ID.jws when it is missing or of another
  * version than the state (after a crash between the two, or a removed

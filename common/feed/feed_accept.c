@@ -232,7 +232,11 @@ enum dlg_feed_outcome dlg_feed_accept(const struct dlg_feed *f, const struct dlg
     }
     if (text == NULL) {
         /* 304 Not Modified for the ETag of the stored version */
-        if (st.ver > 0) {
+        if (st.ver > 0 && st.exp <= now) {
+            set_msg(msg, msglen, "refused: expired: the server still serves version %lld, which "
+                    "expired %lld s ago", (long long)st.ver, (long long)(now - st.exp));
+            note_error(f, dirs, &st, source, msg, now);
+        } else if (st.ver > 0) {
             out = DLG_FEED_UNCHANGED;
             set_msg(msg, msglen, "version %lld unchanged (not modified)", (long long)st.ver);
             note_error(f, dirs, &st, source, NULL, now);
@@ -290,7 +294,7 @@ out_unlocked_state:
     return out;
 }
 
-void dlg_feed_note_unreachable(const struct dlg_feed *f, const struct dlg_feed_dirs *dirs,
+void dlg_feed_note_error(const struct dlg_feed *f, const struct dlg_feed_dirs *dirs,
                                const char *source, const char *why, int64_t now)
 {
     struct dlg_feed_state st;
