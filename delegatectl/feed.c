@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -393,6 +394,33 @@ static int run_status(const struct ctl_verb *v, int argc, char **argv)
     if (fflush(stdout) != 0)
         rc = CTL_USAGE;
     return rc;
+}
+
+/* ---- check-config ----------------------------------------------------------- */
+
+void ctl_feed_check(const struct dlg_config *cfg, struct dlg_diag *diag)
+{
+    int64_t now = (int64_t)time(NULL);
+    char err[512];
+    struct stat st;
+
+    for (size_t i = 0; i < cfg->nfeeds; i++) {
+        const struct dlg_feed *f = &cfg->feeds[i];
+        EVP_PKEY *k = dlg_feed_key_load(f->key, NULL, 0, err, sizeof(err));
+
+        if (k == NULL)
+            dlg_diag_error(diag, cfg->path, 0, "feed '%s': %s", f->id, err);
+        EVP_PKEY_free(k);
+        if (f->ca != NULL && dlg_stat_trusted(f->ca, &st, err, sizeof(err)) != 0)
+            dlg_diag_error(diag, cfg->path, 0, "feed '%s': ca %s", f->id, err);
+        if (!f->fetched)
+            dlg_diag_warn(diag, cfg->path, 0, "feed '%s' was never fetched: actors are refused "
+                          "(feed_stale) until 'delegatectl watch' or 'feed fetch' stores a good "
+                          "version", f->id);
+        else if (dlg_feed_is_stale(f, now))
+            dlg_diag_warn(diag, cfg->path, 0, "feed '%s' is stale (version %lld expired): actors "
+                          "are refused (feed_stale)", f->id, (long long)f->ver);
+    }
 }
 
 /* ---- the verb -------------------------------------------------------------- */

@@ -44,6 +44,11 @@ enum dlg_feed_outcome ctl_feed_round(struct ctl_fetch *fx, const struct dlg_feed
 /* The source as the config names it (url or file). */
 const char *ctl_feed_source(const struct dlg_feed *f);
 
+/* feed.c: check-config's look at the feeds: each key (trust-checked, Ed25519
+ * or P-256) and CA bundle (trust-checked) as errors, a stale feed as a
+ * warning. */
+void ctl_feed_check(const struct dlg_config *cfg, struct dlg_diag *diag);
+
 /* feed_watch.c: the fetch loop of `delegatectl watch`, one thread per feed
  * (so that a slow server delays nothing else: ending sessions stays on the
  * main thread, which sees a new version as a change of the feed's revocation

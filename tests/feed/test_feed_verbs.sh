@@ -58,6 +58,26 @@ assert list(o) == ["id", "ver", "iat", "exp", "stale", "source", "error"], list(
 assert o["id"] == "corp" and o["ver"] is None and o["iat"] is None and o["exp"] is None, o
 assert o["stale"] is True and o["source"] == sys.argv[2] and o["error"] is None, o' "$NS/status.json" "$URL"
 is "$(verdict "$T1")" "deny: feed_stale" "verify: never fetched, an actor's good ticket is feed_stale"
+"$CTL" check-config --config "$CONF" >"$NS/cc.out" 2>&1
+is "$?" 0 "check-config with a feed never fetched: valid (exit 0)"
+check "... with a warning that actors are refused until a good version is stored" \
+    grep -q "warning: .*feed 'corp' was never fetched: actors are refused (feed_stale)" "$NS/cc.out"
+check "... and a summary naming the feed" grep -q '^config OK: .*, 1 feed$' "$NS/cc.out"
+cp "$FEED_PUB" "$NS/feed-pub.save"
+cp "$P/feed.key" "$FEED_PUB"
+"$CTL" check-config --config "$CONF" >"$NS/cc.out" 2>&1
+is "$?" 1 "check-config with a private key as the feed key: exit 1"
+check "... says so" grep -q "feed 'corp': key $FEED_PUB holds a private key" "$NS/cc.out"
+cp "$NS/feed-pub.save" "$FEED_PUB"
+chmod 0666 "$FEED_PUB"
+"$CTL" check-config --config "$CONF" >"$NS/cc.out" 2>&1
+is "$?" 1 "check-config with a feed key writable by others: exit 1"
+chmod 0644 "$FEED_PUB"
+sed -i "s|ca = \"$FEED_CA\"|ca = \"/nonexistent/ca.pem\"|" "$CONF"
+"$CTL" check-config --config "$CONF" >"$NS/cc.out" 2>&1
+is "$?" 1 "check-config with a missing CA bundle: exit 1"
+check "... names it" grep -q "feed 'corp': ca .*/nonexistent/ca.pem" "$NS/cc.out"
+feed_config_add "$URL" 2 refuse
 audit_mark
 sudo_as support-bot "$T1" -u alice touch "$NS/scratch/stale-ran" >/dev/null
 check "sudo: never fetched, the actor is refused and the command does not run" test ! -e "$NS/scratch/stale-ran"
