@@ -433,6 +433,11 @@ static void drain(struct watch *w, bool *config_changed, bool *sessions_changed)
             return;
         for (p = buf; p < buf + len; p += sizeof(struct inotify_event) + ev->len) {
             ev = (const struct inotify_event *)p;
+            /* rearm's own inotify_rm_watch queues IN_IGNORED for every
+             * watch it drops: taken for a change, each reload caused the
+             * next, forever (a deleted file is seen by IN_DELETE_SELF) */
+            if (ev->mask & IN_IGNORED)
+                continue;
             if (ev->wd == w->sessions_wd)
                 *sessions_changed = true;
             else
