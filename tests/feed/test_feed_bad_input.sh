@@ -116,15 +116,13 @@ fetch
 refused "oversized (16 MiB + 10 bytes)" 1 "oversized"
 
 # after all that, the next good version is accepted: nothing advanced the counter
-sign 6 15m "$P/rev.conf" | publish corp.jws
+sign 6 15m "$P/rev.conf" >"$NS/v6.jws"
+publish corp.jws <"$NS/v6.jws"
 fetch
 is "$FRC" 0 "the next good version (6) is accepted after every refusal"
 is "$(state_ver)" 6 "the stored version is 6"
 is "$(status_field error)" null "the good round clears the error"
-sign 5 15m "$P/rev.conf" | publish corp.jws     # back to a refused state for what follows
-fetch
-sign 6 15m "$P/rev.conf" >"$NS/v6.jws"
-publish corp.jws <"$NS/v6.jws"
+publish corp.jws <"$NS/v6.jws"                   # the accepted version 6, served again
 GOOD_SUM=$(revfile_sum)
 state_v6() { [ "$(state_ver)" = 6 ]; }
 
@@ -151,6 +149,7 @@ refused_net "a redirect to another host (localhost)" "redirect to another host r
 feed_config_add "$BASE/redirect-same" 1 refuse
 fetch
 is "$FRC" 0 "a redirect within the same origin is followed: exit 0"
+check "... to version 6, unchanged" grep -q "version 6 unchanged" "$NS/fetch.out"
 feed_config_add "https://localhost:$NGINX_PORT/corp.jws" 1 refuse
 fetch
 refused_net "a wrong TLS name (localhost is not in the certificate)" "SSL|certificate"
@@ -197,6 +196,21 @@ sign 7 15m "$P/rev.conf" | publish corp.jws
 check "watch accepts the next version and logs it" \
     wait_for 30 grep -q "feed corp: version 7 accepted" "$NS/watch.log"
 check "watch: the stored version is 7" test "$(state_ver)" = 7
+# idle means idle: with a feed of 10,000 ids accepted and polled once a
+# second (304), watch must not reload the config over and over (it did:
+# its own rearm's IN_IGNORED events were taken for changes)
+python3 -c 'print(",".join("idle-%05d" % i for i in range(10000)))' >"$NS/ids"
+python3 "$FEEDSIGN" "$P/feed.key" corp 8 900 --tickets "@$NS/ids" | publish corp.jws
+touch -d '-10 seconds' "$NS/www/corp.jws"
+check "watch accepts a feed of 10,000 ids" wait_for 30 grep -q "feed corp: version 8 accepted" "$NS/watch.log"
+sleep 3
+ticks() { awk '{ print $14 + $15 }' "/proc/$WATCH_PID/stat"; }
+t0=$(ticks)
+sleep 5
+t1=$(ticks)
+diag "watch CPU over 5 s of polls of an unchanged 10,000-id feed: $((t1 - t0)) ticks of $(getconf CLK_TCK)/s"
+check "watch uses less than a fifth of a CPU second over 5 s of unchanged polls (CPU time)" \
+    test $((t1 - t0)) -lt $(( $(getconf CLK_TCK) / 5 ))
 kill "$WATCH_PID"
 wait "$WATCH_PID" 2>/dev/null
 check "watch: stopped by SIGTERM with its fetch thread" grep -q "stopping" "$NS/watch.log"
