@@ -8,7 +8,7 @@ r||s encoding, none of delegate's code.
       "dlg-feed+jwt"} over {"iss": ID, "ver": VER, "iat": now, "exp": now +
       TTL, "revoke": {...}}.
   options:
-      --tickets a,b      revoke.tickets ids (until: exp + 3600)
+      --tickets a,b      revoke.tickets ids (until: exp + 3600); @FILE: from FILE
       --actors a,b       revoke.actors
       --principals a,b   revoke.principals
       --issued-before T  revoke.issued_before (seconds)
@@ -31,6 +31,9 @@ def b64url(data):
 
 
 def names(text):
+    if text and text.startswith("@"):
+        with open(text[1:]) as f:
+            text = f.read().strip()
     return [n for n in text.split(",") if n] if text else []
 
 
