@@ -201,7 +201,7 @@ static int request(struct ctl_fetch *fx, const char *url, const char *etag, stru
     struct curl_slist *hdrs = NULL;
     struct curl_header *h = NULL;
     char inm[600];
-    curl_off_t down = 0, up = 0;
+    curl_off_t down = 0;
     CURLcode cc;
     long status = 0;
 
@@ -216,12 +216,10 @@ static int request(struct ctl_fetch *fx, const char *url, const char *etag, stru
     curl_easy_setopt(fx->curl, CURLOPT_ERRORBUFFER, errbuf);
     cc = curl_easy_perform(fx->curl);
     curl_easy_getinfo(fx->curl, CURLINFO_SIZE_DOWNLOAD_T, &down);
-    curl_easy_getinfo(fx->curl, CURLINFO_SIZE_UPLOAD_T, &up);
     r->bytes += (size_t)down;
     curl_easy_setopt(fx->curl, CURLOPT_HTTPHEADER, NULL);
     curl_easy_setopt(fx->curl, CURLOPT_ERRORBUFFER, NULL);
     curl_slist_free_all(hdrs);
-    (void)up;
     if (sink->too_large || cc == CURLE_FILESIZE_EXCEEDED) {
         r->too_large = true;
         why_set(r, "oversized: larger than 16 MiB");

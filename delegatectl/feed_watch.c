@@ -22,6 +22,8 @@
 #include <syslog.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "feed_fetch.h"
 
 struct feed_thread {
@@ -204,6 +206,9 @@ struct ctl_feed_watch *ctl_feed_watch_new(void (*log)(const char *line))
 
     if (fw == NULL)
         return NULL;
+    /* jansson seeds its hash function at first use: do it here, before any
+     * feed thread parses JSON (jansson's thread safety note) */
+    json_object_seed(0);
     fw->log = log;
     pthread_mutex_init(&fw->lock, NULL);
     pthread_condattr_init(&ca);

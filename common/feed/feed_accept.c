@@ -179,9 +179,8 @@ static void count_line(const struct dlg_feed_doc *d, char *buf, size_t len)
 }
 
 /* The stored version and the new document: which outcome. */
-static enum dlg_feed_outcome judge(const struct dlg_feed *f, const struct dlg_feed_state *st,
-                                   const struct dlg_feed_doc *d, const char *keyfp, bool reset,
-                                   char *msg, size_t msglen)
+static enum dlg_feed_outcome judge(const struct dlg_feed_state *st, const struct dlg_feed_doc *d,
+                                   const char *keyfp, bool reset, char *msg, size_t msglen)
 {
     const char *rotated = st->key[0] != '\0' && strcmp(st->key, keyfp) != 0
                               ? "; the configured key differs from the one that verified the "
@@ -204,7 +203,6 @@ static enum dlg_feed_outcome judge(const struct dlg_feed *f, const struct dlg_fe
     }
     set_msg(msg, msglen, "refused: rollback: version %lld is older than the stored version %lld%s",
             (long long)d->ver, (long long)st->ver, rotated);
-    (void)f;
     return DLG_FEED_REFUSED;
 }
 
@@ -258,7 +256,7 @@ enum dlg_feed_outcome dlg_feed_accept(const struct dlg_feed *f, const struct dlg
         goto out;
     }
     have_doc = 1;
-    out = judge(f, &st, &d, keyfp, reset, msg, msglen);
+    out = judge(&st, &d, keyfp, reset, msg, msglen);
     if (out == DLG_FEED_REFUSED) {
         note_error(f, dirs, &st, source, msg, now);
         goto out;
