@@ -192,10 +192,9 @@ static int merge_tickets(struct dlg_config *into, struct dlg_config *from)
     out = calloc(n, sizeof(*out));
     if (out == NULL)
         return -1;
-    while (a < into->nrevoked_tickets || b < from->nrevoked_tickets) {
-        struct dlg_revoked_ticket *x = a < into->nrevoked_tickets ? &into->revoked_tickets[a] : NULL;
-        struct dlg_revoked_ticket *y = b < from->nrevoked_tickets ? &from->revoked_tickets[b] : NULL;
-        int c = x == NULL ? 1 : y == NULL ? -1 : cmp_ticket_id(x, y);
+    while (a < into->nrevoked_tickets && b < from->nrevoked_tickets) {
+        struct dlg_revoked_ticket *x = &into->revoked_tickets[a], *y = &from->revoked_tickets[b];
+        int c = cmp_ticket_id(x, y);
         if (c < 0) {
             out[w++] = *x;
             a++;
@@ -210,6 +209,12 @@ static int merge_tickets(struct dlg_config *into, struct dlg_config *from)
             a++;
             b++;
         }
+    }
+    while (a < into->nrevoked_tickets)
+        out[w++] = into->revoked_tickets[a++];
+    while (b < from->nrevoked_tickets) {
+        out[w++] = from->revoked_tickets[b];
+        from->revoked_tickets[b++].id = NULL;
     }
     free(into->revoked_tickets);
     into->revoked_tickets = out;
