@@ -58,6 +58,7 @@ feed_ca() {
 # to the same origin, /slow/ sends 200 bytes a second.
 nginx_start() {
     local n=$NS/nginx try i
+    [ -x "$NGINX" ] || e2e_die "$NGINX is missing (tests/deps.sh installs nginx): a missing tool fails"
     mkdir -p "$n/logs" "$n/tmp" "$NS/www/slow"
     chmod 0755 "$NS/www" "$NS/www/slow"
     for try in 1 2 3 4 5; do
