@@ -213,7 +213,7 @@ enum dlg_feed_outcome dlg_feed_accept(const struct dlg_feed *f, const struct dlg
 {
     struct dlg_feed_state st;
     struct dlg_feed_doc d;
-    char err[512], keyfp[80] = "", counts[200];
+    char err[512], keyfp[64] = "", counts[200];
     EVP_PKEY *key = NULL;
     enum dlg_feed_outcome out = DLG_FEED_REFUSED;
     int lockfd, have_doc = 0;
