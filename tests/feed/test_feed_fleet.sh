@@ -99,7 +99,9 @@ is "$over" 0 "no host took longer than the cap ($CAP s)"
 refusing=0 audited=0
 for i in $(seq 1 "$N"); do
     [ "$(host_verdict "$i" "$T")" = "deny: revoked_ticket" ] && refusing=$((refusing + 1))
-    host_audit_has "$i" event=session_end reason=revoked_ticket jti=fleet-1 && audited=$((audited + 1))
+    # watch audits session_end once the group is verified empty, just after sudo exits
+    wait_for 30 host_audit_has "$i" event=session_end reason=revoked_ticket jti=fleet-1 &&
+        audited=$((audited + 1))
 done
 is "$refusing" "$N" "every host refuses the ticket (verify: revoked_ticket)"
 is "$audited" "$N" "every host's audit trail has session_end reason=revoked_ticket"
@@ -124,7 +126,9 @@ check "on_stale = end: the live session ends once the feed is past its exp (cap 
     wait_for $((STALE_TTL + CAP)) test -e "$NS/hosts/end/ended"
 ended_at=$(cut -d. -f1 "$NS/hosts/end/ended" 2>/dev/null || echo 0)
 check "... not before the exp" test "$ended_at" -ge "$STALE_AT"
-check "... audit session_end reason=feed_stale" host_audit_has end event=session_end reason=feed_stale
+# (watch writes session_end once the group is verified empty, just after sudo exits)
+check "... audit session_end reason=feed_stale" \
+    wait_for 30 host_audit_has end event=session_end reason=feed_stale
 sleep 2
 check "on_stale = refuse: the live session goes on after the exp" \
     bash -c '[ "$(date +%s)" -gt "$1" ] && kill -0 "$(cat "$2/hosts/refuse/sudo.pid")"' _ "$STALE_AT" "$NS"
