@@ -16,6 +16,7 @@ TMPFILESDIR ?= /usr/lib/tmpfiles.d
 LOGROTATEDIR?= $(SYSCONFDIR)/logrotate.d
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 EXAMPLESDIR ?= $(PREFIX)/share/doc/delegate-tools/examples
+EXCH_EXAMPLESDIR ?= $(PREFIX)/share/doc/delegate-exchange/examples
 SYSTEMDUNITDIR ?= $(shell pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null || echo /lib/systemd/system)
 VERSION     := 0.1.0
 
@@ -46,35 +47,45 @@ CFLAGS_ALL  := -std=c11 -D_GNU_SOURCE -DDLG_VERSION=\"$(VERSION)\" $(OPT) $(WARN
 LDFLAGS_ALL := -Wl,-z,relro,-z,now -Wl,--as-needed $(SANLD) $(LDFLAGS)
 
 LIBS_NSS    := -lconfig
-LIBS_FULL   := -lconfig -lcrypto -ljansson
-# libcurl: only delegatectl fetches (revocation feeds, DESIGN.md §6a); never
-# the PAM or the NSS module.
+# The NSS module loads libconfig on demand by this absolute path, fixed at
+# build time: dlopen by bare name would search LD_LIBRARY_PATH and the host
+# program's DT_RPATH (issue 18 item 7).
+LIBCONFIG_SO ?= $(abspath $(firstword $(filter /%,$(shell $(CC) -print-file-name=libconfig.so.9)) \
+                  /usr/lib/$(MULTIARCH)/libconfig.so.9))
+LIBS_FULL   := -lconfig -lcrypto -ljansson -lsystemd
+# libcurl: only delegatectl fetches (revocation feeds, DESIGN.md §6a) and the
+# exchange (JWKS); never the PAM or the NSS module.
 LIBS_CTL    := $(LIBS_FULL) -lcurl
 
 # common/ is grouped by concern, each folder using only the ones listed before
 # it: util/ (small helpers), ticket/ (JWT format, algorithms, signing), config/
 # (the text loader and the compiled form), feed/ (signed revocation feeds:
 # verification, state, the revocation file; delegatectl only), decision/ (keys,
-# the decision, single use), audit/, session/ (records, containment, ending
-# sessions).
-# util/*.c, config/config*.c, config/compiled_read.c and ticket/alg.c are
-# libc+libconfig only (linked into the NSS module); everything else may use
-# OpenSSL and jansson.
-COMMON_DIRS     := util ticket config feed decision audit session
+# the decision, single use), audit/, session/ (records, containment backends,
+# ending sessions).
+# util/*.c, config/config*.c, config/compiled_read.c, config/compiled_format.c
+# and ticket/alg.c are libc+libconfig only (linked into the NSS module);
+# everything else may use OpenSSL and jansson.
+COMMON_DIRS     := util ticket config feed decision audit session session/contain
 COMMON_HDR      := $(wildcard $(addsuffix /*.h,$(addprefix common/,$(COMMON_DIRS))))
 NSS_CONFIG_SRC  := $(sort $(wildcard common/config/config*.c))
 NSS_COMMON_SRC  := $(sort $(wildcard common/util/*.c)) $(NSS_CONFIG_SRC) \
-                   common/config/compiled_read.c common/ticket/alg.c
+                   common/config/compiled_read.c common/config/compiled_format.c common/ticket/alg.c
 COMMON_SRC      := $(sort $(wildcard $(addsuffix /*.c,$(addprefix common/,$(COMMON_DIRS)))))
 PAM_SRC         := $(sort $(wildcard pam_delegate/*.c))
 NSS_SRC         := $(sort $(wildcard nss_delegate/*.c))
 CTL_SRC         := $(sort $(wildcard delegatectl/*.c))
+# delegate-exchange (issuer side, its own package): the only program that
+# links libmicrohttpd and libcurl; the PAM and NSS modules never do.
+EXCH_SRC        := $(sort $(wildcard exchange/*.c))
+LIBS_EXCH       := $(LIBS_FULL) -lmicrohttpd -lcurl -lpthread
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 
 PAM_SO      := $(B)/pam_delegate.so
 NSS_SO      := $(B)/libnss_delegate.so.2
 CTL         := $(B)/delegatectl
+EXCH        := $(B)/delegate-exchange
 LIBCOMMON   := $(B)/libdelegate-common.a
 LIBNSSCOMMON:= $(B)/libdelegate-nsscommon.a
 
@@ -94,13 +105,16 @@ ADV_TEST_BIN:= $(patsubst tests/adversarial/%.c,$(B)/tests/%,$(ADV_TEST_SRC))
 .PHONY: all deps check check-unit check-asan check-tsan check-valgrind demo install uninstall \
         clean fuzz lint coverage bench tests
 
-all: $(PAM_SO) $(NSS_SO) $(CTL)
+all: $(PAM_SO) $(NSS_SO) $(CTL) $(EXCH)
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 
 $(B)/obj/%.o: %.c $(COMMON_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -c -o $@ $<
+
+$(B)/obj/nss_delegate/lcshim.o: CFLAGS_ALL += -DDLG_LIBCONFIG_SO=\"$(LIBCONFIG_SO)\"
+$(B)/obj/nss_delegate/lcshim.o: Makefile
 
 $(LIBCOMMON): $(call obj,$(COMMON_SRC))
 	@rm -f $@
@@ -132,11 +146,26 @@ $(NSS_SO): $(call obj,$(NSS_SRC)) $(LIBNSSCOMMON) nss_delegate/nss_delegate.map
 $(CTL): $(call obj,$(CTL_SRC)) $(LIBCOMMON)
 	$(CC) -pie -o $@ $^ $(LDFLAGS_ALL) $(LIBS_CTL)
 
+$(EXCH): $(call obj,$(EXCH_SRC)) $(LIBCOMMON)
+	$(CC) -pie -o $@ $^ $(LDFLAGS_ALL) $(LIBS_EXCH)
+
 # ---- tests ---------------------------------------------------------------
 $(B)/tests/test_%: tests/unit/test_%.c $(LIBCOMMON) $(call obj,$(TEST_HELPER_SRC))
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Itests/lib -o $@ $< $(call obj,$(TEST_HELPER_SRC)) $(LIBCOMMON) \
 	    $(LDFLAGS_ALL) -lcmocka $(LIBS_FULL) -lpthread
+
+# The config code built with a field added to three of its lists
+# (config_fields.h, DLG_FIELD_PROBE): the compiled form carries them.
+FIELDS_PROBE_SRC := $(sort $(wildcard common/config/*.c common/util/*.c)) common/ticket/alg.c
+$(B)/tests/test_fields_probe: tests/unit/test_fields_probe.c tests/unit/fields_dump.h \
+                              tests/unit/fields_conf.h $(FIELDS_PROBE_SRC) $(COMMON_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(filter-out -MMD -MP,$(CFLAGS_ALL)) -DDLG_FIELD_PROBE -o $@ $< $(FIELDS_PROBE_SRC) \
+	    $(LDFLAGS_ALL) -lcmocka -lconfig -lpthread
+
+# Lookups allocate nothing: this test fails every allocation around them.
+$(B)/tests/test_compiled_review: LDFLAGS_ALL += -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc
 
 $(B)/tests/test_%: tests/nss/test_%.c $(call obj,$(NSS_SRC)) $(LIBNSSCOMMON)
 	@mkdir -p $(dir $@)
@@ -170,7 +199,7 @@ deps:
 # test (pkg).  CHECK_TIERS= narrows it, except in CI (CI=true, set by .ci/run
 # and by CI services): there every tier runs, FUZZ_SECONDS=60, whatever the
 # environment or the command line says.
-ALL_TIERS   := unit nss pam cli adversarial e2e feed pkg valgrind asan tsan lint fuzz
+ALL_TIERS   := unit nss pam cli adversarial e2e exchange feed pkg systemd valgrind asan tsan lint fuzz
 CHECK_TIERS ?= $(ALL_TIERS)
 FUZZ_SECONDS ?= 60
 ifeq ($(CI),true)
@@ -233,6 +262,13 @@ install: all
 	sed 's|/usr/sbin/delegatectl|$(SBINDIR)/delegatectl|' conf/systemd/delegate-watch.service \
 	    >$(DESTDIR)$(SYSTEMDUNITDIR)/delegate-watch.service
 	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/delegate-watch.service
+	install -m 0755 $(EXCH) $(DESTDIR)$(SBINDIR)/delegate-exchange
+	sed 's|/usr/sbin/delegate-exchange|$(SBINDIR)/delegate-exchange|' conf/systemd/delegate-exchange.service \
+	    >$(DESTDIR)$(SYSTEMDUNITDIR)/delegate-exchange.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/delegate-exchange.service
+	install -D -m 0644 conf/exchange.conf $(DESTDIR)$(EXCH_EXAMPLESDIR)/exchange.conf
+	install -D -m 0644 'conf/systemd/user@.service.d/delegate.conf' \
+	    '$(DESTDIR)$(SYSTEMDUNITDIR)/user@.service.d/delegate.conf'
 	for f in conf/delegate.conf conf/revoked.conf conf/nsswitch.conf conf/pam.d/* \
 	         conf/sshd_config.d/* conf/sudoers.d/*; do \
 	    [ -f "$$f" ] || continue; \
@@ -244,8 +280,10 @@ uninstall:
 	    $(DESTDIR)$(SBINDIR)/delegatectl $(DESTDIR)$(SBINDIR)/delegatectl-askpass
 	rm -f $(DESTDIR)$(PAMCONFDIR)/delegate $(DESTDIR)$(TMPFILESDIR)/delegate.conf \
 	    $(DESTDIR)$(LOGROTATEDIR)/delegate $(DESTDIR)$(BASHCOMPDIR)/delegatectl \
-	    $(DESTDIR)$(SYSTEMDUNITDIR)/delegate-watch.service
-	rm -rf $(DESTDIR)$(EXAMPLESDIR)
+	    $(DESTDIR)$(SYSTEMDUNITDIR)/delegate-watch.service \
+	    $(DESTDIR)$(SBINDIR)/delegate-exchange $(DESTDIR)$(SYSTEMDUNITDIR)/delegate-exchange.service \
+	    '$(DESTDIR)$(SYSTEMDUNITDIR)/user@.service.d/delegate.conf'
+	rm -rf $(DESTDIR)$(EXAMPLESDIR) $(DESTDIR)$(EXCH_EXAMPLESDIR)
 	rm -f $(DESTDIR)$(MANDIR)/man8/delegatectl-askpass.8
 	for m in man/*.5 man/*.8; do [ -e "$$m" ] || continue; \
 	    rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m#man/}; done
@@ -261,5 +299,9 @@ $(B)/bench/bench_%: bench/bench_%.c bench/bench_common.h $(LIBCOMMON)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Ibench -o $@ $< $(LIBCOMMON) $(LDFLAGS_ALL) -lpam $(LIBS_FULL)
 
-bench: all $(BENCH_BIN)
+$(B)/bench/bench_exchange: bench/exchange/bench_exchange.c bench/bench_common.h $(LIBCOMMON)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -Ibench -o $@ $< $(LIBCOMMON) $(LDFLAGS_ALL) $(LIBS_EXCH)
+
+bench: all $(BENCH_BIN) $(B)/bench/bench_exchange
 	B=$(B) ./bench/run.sh

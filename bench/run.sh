@@ -26,6 +26,13 @@ start=$(date +%s)
 echo "bench: measuring (about 5 minutes; progress on stderr) ..."
 bash bench/ns.sh >"$BENCH_OUT/tap" 2>"$BENCH_OUT/log"
 ns_rc=$?
+# issue 17 D: the same product on a host with systemd as PID 1 (a booted
+# Debian 12 container, tests/systemd/lib.sh)
+if [ "$ns_rc" -eq 0 ]; then
+    echo "bench: the sd_* part on a booted Debian 12 with systemd (about 5 minutes) ..."
+    bash bench/systemd.sh >>"$BENCH_OUT/tap" 2>>"$BENCH_OUT/log"
+    ns_rc=$?
+fi
 if [ "$ns_rc" -ne 0 ] || grep -q '^not ok' "$BENCH_OUT/tap"; then
     cat "$BENCH_OUT/tap"
     tail -n 40 "$BENCH_OUT/log"
@@ -152,6 +159,17 @@ awk '$1 == "feedpoll.polls" { p = $2 } $1 == "feedpoll.wire_sent" { s = $2 } $1 
                 10000 * full / 1e9, 10000 * full * 8 / 30 / 1e6
         }
      }' "$R"
+row "sd: ssh true, OpenSSH user certificate"             sd.ssh.cert ms 1
+row "sd: ssh true, ticket (logind scope, bounded)"         sd.ssh.ticket ms 1
+row "sd:   ticket/certificate, per pair"                   sd.ssh.ratio x 1
+row "sd: sudo -S -u alice true, pam_permit-only stack"     sd.sudo.permit ms 1
+row "sd: sudo -S -u alice true, actor with a ticket"       sd.sudo.ticket ms 1
+row "sd:   ticket/permit, per pair"                        sd.sudo.ratio x 1
+row "sd: systemd-run --scope true (one transient scope)"   sd.scope ms 1
+row "sd: true alone"                                       sd.noscope ms 1
+row "sd: exp -> last process gone, 50 sessions, watch on"  sd.exp_to_gone_50 ms 1
+row "sd: exp -> gone, watch stopped, SIGTERM honoured"     sd.exp_to_gone_nowatch ms 1
+row "sd: exp -> gone, watch stopped, SIGTERM ignored"      sd.exp_to_gone_nowatch_ignores_term ms 1
 awk '$1 == "watch.idle_cpu_ms" { c = $2 } $1 == "watch.idle_seconds" { s = $2 }
      END { if (s) printf "  %-52s %10.3f ms  (user+system over %d s)\n", "delegatectl watch CPU while idle, 100 sessions open", c, s }' "$R"
 echo
@@ -178,3 +196,26 @@ target nss_first_lookup_vs_files_100 "$(get nss.first.ratio.100)" 2
 target nss_first_lookup_vs_files_100_10krevoked "$(get nss.first.ratio.100r)" 2
 target sudo_ticket_vs_permit "$(get sudo.ratio)" 1.25
 target session_end_exp_to_empty_max_ms "$(get session_end.delay_ms 4)" 2000
+target sd_ssh_ticket_vs_cert "$(get sd.ssh.ratio)" 1.10
+target sd_sudo_ticket_vs_permit "$(get sd.sudo.ratio)" 1.5
+# the slowest of 50 sessions from exp to its last process gone, over 2 s + grace
+target sd_exp_to_gone_50 "$(div "$(get sd.exp_to_gone_50 4)" 7000)" 1.0
+
+# ---- delegate-exchange (issue 20): one core, against a bare ticket signing ----
+echo
+echo "bench: delegate-exchange (one core, TLS, one request at a time) ..."
+if bash bench/exchange/run.sh "$BENCH_OUT/exchange" >"$BENCH_OUT/exchange.tap" 2>&1 &&
+   [ -s "$BENCH_OUT/exchange" ]; then
+    xg() { awk -v k="$1" '$1 == k { print $2; exit }' "$BENCH_OUT/exchange"; }
+    printf '  %-52s %10s\n' "exchanges (POST /v1/ticket) per second, one core" "$(xg exchange.per_s)"
+    printf '  %-52s %10s us\n' "exchange latency p50" "$(xg exchange.p50_us)" \
+        "exchange latency p99" "$(xg exchange.p99_us)" "bare Ed25519 ticket signing p50" "$(xg sign.p50_us)" \
+        "bare Ed25519 ticket signing p99" "$(xg sign.p99_us)"
+    printf '  %-52s %10s x (p50), %s x (p99); state on %s\n' "exchange / bare signing" "$(xg ratio.p50)" \
+        "$(xg ratio.p99)" "$(xg exchange.state_fs)"
+    echo "bench: exchange_vs_sign_p50 ratio=$(xg ratio.p50) (informational; $(xg exchange.per_s)/s on one core)"
+else
+    cat "$BENCH_OUT/exchange.tap"
+    echo "bench: the exchange measurement failed" >&2
+    exit 1
+fi

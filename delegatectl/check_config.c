@@ -171,7 +171,7 @@ static int run_check_config(const struct ctl_verb *v, int argc, char **argv)
         printf("config OK: %zu issuer%s, %zu actor%s, %zu revoked ticket%s",
                cfg->nissuers, cfg->nissuers == 1 ? "" : "s",
                cfg->nactors, cfg->nactors == 1 ? "" : "s",
-               cfg->nrevoked_tickets, cfg->nrevoked_tickets == 1 ? "" : "s");
+               cfg->revoked_tickets.n, cfg->revoked_tickets.n == 1 ? "" : "s");
         if (cfg->nfeeds > 0)
             printf(" (with the feeds'), %zu feed%s", cfg->nfeeds, cfg->nfeeds == 1 ? "" : "s");
         printf("\n");

@@ -92,6 +92,13 @@ static int run_compile(const struct ctl_verb *v, int argc, char **argv)
         ctl_err(v, "config invalid; no compiled form written");
         goto done;
     }
+    if (!dlg_compiled_usable_for(cfg, &diag)) {
+        ctl_print_diag(&diag);
+        if (dlg_compiled_remove(out) != 0)
+            ctl_err(v, "%s: could not remove the stale compiled form", out);
+        ctl_err(v, "no compiled form written; readers read the text");
+        goto done;
+    }
     if (dlg_compiled_write(cfg, out, &diag) != 0) {
         ctl_print_diag(&diag);
         rc = CTL_USAGE;
@@ -115,8 +122,10 @@ const struct ctl_verb ctl_verb_compile = {
         "compiled from has the recorded identity and passes the same trust checks\n"
         "as the text; otherwise they read the text.  'revoke' and 'prune' compile\n"
         "after they write, and the PAM module compiles when it has loaded a\n"
-        "changed text as root.  With --check, only report whether the compiled\n"
-        "form is fresh (exit 0) or stale (exit 1, with the reason).\n"
+        "changed text as root.  Nothing is written for a config whose files lie\n"
+        "on a file system whose change time is not kept by the kernel alone\n"
+        "(FAT, NFS, CIFS, FUSE: exit 1).  With --check, only report whether the\n"
+        "compiled form is fresh (exit 0) or stale (exit 1, with the reason).\n"
         "\n"
         "Options:\n"
         "  --config F     the config file (default " DLG_DEFAULT_CONFIG ")\n"
@@ -125,6 +134,6 @@ const struct ctl_verb ctl_verb_compile = {
         "  --check        report freshness, write nothing\n"
         "  -h, --help     show this help\n"
         "\n"
-        "Exit status: 0 written (or fresh), 1 config invalid (or stale), 2 usage or\n"
-        "system error.\n",
+        "Exit status: 0 written (or fresh), 1 config invalid, not usable compiled\n"
+        "(or stale), 2 usage or system error.\n",
 };

@@ -95,4 +95,8 @@ struct ctl_revocation {
     const char *config;         /* the config (sessions.grace, audit), NULL: default */
 };
 
+/* Test seams of the session ending code (DELEGATE_TEST_NO_CGROUP_KILL=1:
+ * behave as on a kernel without cgroup.kill); watch and revoke --terminate. */
+void ctl_test_seams(void);
+
 #endif

@@ -18,6 +18,11 @@
 
 /* ---- feed sign ------------------------------------------------------------ */
 
+static int cmp_ticket_id(const void *a, const void *b)
+{
+    return strcmp(((const struct dlg_feed_ticket *)a)->id, ((const struct dlg_feed_ticket *)b)->id);
+}
+
 static int revs_from_file(const struct ctl_verb *v, const char *path, struct dlg_feed_revs *out)
 {
     struct dlg_diag diag = { 0 };
@@ -31,16 +36,19 @@ static int revs_from_file(const struct ctl_verb *v, const char *path, struct dlg
         ctl_err(v, "%s is not a usable revocation file", path);
         goto out;
     }
-    out->tickets = c->nrevoked_tickets ? calloc(c->nrevoked_tickets, sizeof(*out->tickets)) : NULL;
-    if (c->nrevoked_tickets && out->tickets == NULL)
+    out->tickets = c->revoked_tickets.n ? calloc(c->revoked_tickets.n, sizeof(*out->tickets)) : NULL;
+    if (c->revoked_tickets.n && out->tickets == NULL)
         goto nomem;
-    for (i = 0; i < c->nrevoked_tickets; i++) {
-        out->tickets[i].id = strdup(c->revoked_tickets[i].id);
-        out->tickets[i].until = c->revoked_tickets[i].until;
+    for (i = 0; i < c->revoked_tickets.n; i++) {
+        out->tickets[i].id = strdup(dlg_revoked_id(&c->revoked_tickets, i));
+        out->tickets[i].until = c->revoked_tickets.v[i].until;
         if (out->tickets[i].id == NULL)
             goto nomem;
         out->ntickets++;
     }
+    /* the set is ordered by hash; the feed lists its ids in order */
+    if (out->ntickets > 1)
+        qsort(out->tickets, out->ntickets, sizeof(*out->tickets), cmp_ticket_id);
     for (i = 0; i < c->revoked_actors.n; i++)
         if (dlg_strv_push(&out->actors, c->revoked_actors.v[i]) != 0)
             goto nomem;

@@ -9,11 +9,17 @@
 #include <openssl/rand.h>
 
 #include "ctl.h"
+#include "decision/service.h"
 #include "ticket/sign.h"
 #include "ticket/sshkey.h"
 
-/* sudo refuses a conversation reply of this many bytes or more */
-#define SUDO_REPLY_MAX 512
+/* The longest ticket each way of presenting it carries (DESIGN.md §10):
+ * sudo refuses a conversation reply of 512 bytes or more (so does every
+ * local conversation: Linux-PAM's misc_conv reads at most 511); the stock
+ * ssh client cuts a keyboard-interactive reply at 1023 bytes and sshd's
+ * password authentication takes no more than 1024. */
+#define LOCAL_TICKET_MAX 511
+#define SSH_TICKET_MAX   1023
 #define DEFAULT_TTL ((int64_t)15 * 60)
 
 struct issue_opts {
@@ -296,14 +302,44 @@ static json_t *issue_claims(const struct issue_opts *o, const struct issue_lists
     return claims;
 }
 
-/* Print the ticket on stdout.  Returns CTL_OK or CTL_USAGE. */
-static int issue_print(const struct ctl_verb *v, const char *ticket)
+/* The longest ticket every service in svc can take, and the service that
+ * sets it (issue 18 item 13: a ticket issue mints always fits through the
+ * services it names).  sshd's services take SSH_TICKET_MAX, every other
+ * (sudo, su, login: a local conversation) LOCAL_TICKET_MAX. */
+static size_t ticket_limit(const json_t *svc, const char **who)
 {
-    size_t len = strlen(ticket);
+    size_t i, limit = SSH_TICKET_MAX;
+    json_t *e;
 
-    if (len >= SUDO_REPLY_MAX)
-        ctl_warn(v, "the ticket is %zu bytes: sudo refuses %d bytes or more (use fewer hosts, "
-                    "services or names, or an Ed25519 key)", len, SUDO_REPLY_MAX);
+    *who = "sshd";
+    json_array_foreach(svc, i, e) {
+        const char *name = json_string_value(e);
+        if (!dlg_service_is_sshd(name) && limit > LOCAL_TICKET_MAX) {
+            limit = LOCAL_TICKET_MAX;
+            *who = name;
+        }
+    }
+    return limit;
+}
+
+/* Print the ticket on stdout, unless it is too long for a service it names
+ * (then nothing is printed).  Returns CTL_OK, CTL_DENY or CTL_USAGE. */
+static int issue_print(const struct ctl_verb *v, const char *ticket, const json_t *svc)
+{
+    size_t len = strlen(ticket), limit;
+    const char *who;
+
+    limit = ticket_limit(svc, &who);
+    if (len > limit) {
+        ctl_err(v, "the ticket would be %zu bytes; %s takes at most %zu (%s): nothing issued. "
+                   "Make it shorter: fewer or shorter host names, services, runas, approver "
+                   "or source entries, a shorter --jti, no --kid for an issuer with one key",
+                len, who, limit,
+                limit == LOCAL_TICKET_MAX ? "sudo and every local conversation refuse a reply "
+                                            "of 512 bytes or more"
+                                          : "the ssh client cuts a longer reply");
+        return CTL_DENY;
+    }
     if (printf("%s\n", ticket) < 0 || fflush(stdout) != 0) {
         ctl_err(v, "cannot write the ticket to stdout");
         return CTL_USAGE;
@@ -358,7 +394,7 @@ static int run_issue(const struct ctl_verb *v, int argc, char **argv)
         ctl_err(v, "cannot sign the ticket: %s", err);
         goto out;
     }
-    rc = issue_print(v, ticket);
+    rc = issue_print(v, ticket, l.svc);
 out:
     if (ticket) {
         explicit_bzero(ticket, strlen(ticket));
@@ -408,7 +444,11 @@ const struct ctl_verb ctl_verb_issue = {
         "\n"
         "Names (--for, --runas, --approver) are 1 to 64 of A-Z a-z 0-9 . _ @ + -,\n"
         "not starting with -.\n"
-        "TIME is RFC 3339 (2026-11-27T10:15:00Z) or @SECONDS.  A ticket of 512\n"
-        "bytes or more draws a warning: sudo refuses it.\n"
-        "Exit status: 0 issued, 2 usage or system error.\n",
+        "TIME is RFC 3339 (2026-11-27T10:15:00Z) or @SECONDS.\n"
+        "A ticket is issued only if it fits through every service it names: at most\n"
+        "511 bytes when it names any service but sshd (sudo and every local\n"
+        "conversation refuse a reply of 512 bytes or more), 1023 when it names\n"
+        "only sshd (\"sshd\" or \"sshd-NAME\"; the ssh client cuts longer replies).\n"
+        "Exit status: 0 issued, 1 too long for a service it names (nothing\n"
+        "printed), 2 usage or system error.\n",
 };

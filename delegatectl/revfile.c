@@ -58,8 +58,9 @@ int ctl_revset_from_config(const struct dlg_config *cfg, struct ctl_revset *rs)
     size_t i;
 
     memset(rs, 0, sizeof(*rs));
-    for (i = 0; i < cfg->nrevoked_tickets; i++)
-        if (ctl_revset_add_ticket(rs, cfg->revoked_tickets[i].id, cfg->revoked_tickets[i].until) < 0)
+    for (i = 0; i < cfg->revoked_tickets.n; i++)
+        if (ctl_revset_add_ticket(rs, dlg_revoked_id(&cfg->revoked_tickets, i),
+                                  cfg->revoked_tickets.v[i].until) < 0)
             goto fail;
     if (strv_copy(&rs->actors, &cfg->revoked_actors) < 0 ||
         strv_copy(&rs->principals, &cfg->revoked_principals) < 0 ||

@@ -10,7 +10,7 @@
 
 #include <jansson.h>
 
-#include "session/cgroup.h"
+#include "session/contain/contain.h"
 #include "ctl.h"
 #include "session/ending.h"
 #include "session/session.h"
@@ -57,14 +57,17 @@ static int print_json(const struct dlg_session *s, int n)
     if (!arr)
         return -1;
     for (i = 0; i < n; i++) {
-        o = json_pack("{s:o, s:o, s:o, s:o, s:I, s:o, s:o, s:I, s:I, s:o, s:o, s:o, s:o, s:o}",
+        o = json_pack("{s:o, s:o, s:o, s:o, s:I, s:o, s:o, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o,"
+                      " s:o, s:o, s:o}",
                       "actor", jstr(s[i].actor), "principal", jstr(s[i].principal),
                       "service", jstr(s[i].service), "user", jstr(s[i].user),
                       "pid", (json_int_t)s[i].pid, "tty", jstr(s[i].tty),
                       "rhost", jstr(s[i].rhost), "start", (json_int_t)s[i].start,
                       "expires", (json_int_t)s[i].expires, "jti", jstr(s[i].jti),
                       "iss", jstr(s[i].iss), "kid", jstr(s[i].kid),
-                      "key", jstr(s[i].key), "cgroup", jstr(s[i].cgroup));
+                      "key", jstr(s[i].key), "cgroup", jstr(s[i].cgroup),
+                      "cell", jstr(s[i].cell), "unit", jstr(s[i].unit),
+                      "logind", jstr(s[i].logind), "outer", jstr(s[i].outer));
         if (!o || json_array_append_new(arr, o) < 0)
             goto out;
     }
@@ -165,6 +168,15 @@ static int run_sessions(const struct ctl_verb *v, int argc, char **argv)
 }
 
 /* ---- revoke --terminate ------------------------------------------------ */
+
+void ctl_test_seams(void)
+{
+    const char *e = getenv("DELEGATE_TEST_NO_CGROUP_KILL");
+
+    /* the freeze-and-sweep path of kernels without cgroup.kill (tests) */
+    if (e != NULL && strcmp(e, "1") == 0)
+        dlg_cg_pretend_no_kill_file(true);
+}
 
 static bool eq(const char *a, const char *b)
 {
@@ -295,47 +307,67 @@ static int terminate_contained(const struct ctl_verb *v, const struct ctl_revoca
                                const struct dlg_config *cfg, int64_t grace, int *found)
 {
     struct dlg_ending *end;
-    bool *take;
+    bool *take, *live;
     int i, j, m = 0, ended = 0;
 
     *found = 0;
     take = calloc((size_t)n + 1, sizeof(*take));
+    live = calloc((size_t)n + 1, sizeof(*live));
     end = calloc((size_t)n + 1, sizeof(*end));
-    if (!take || !end) {
+    if (!take || !live || !end) {
         free(take);
+        free(live);
         free(end);
         ctl_err(v, "out of memory");
         return -1;
     }
-    for (i = 0; i < n; i++)
-        if (list[i].cgroup && matches(r, &list[i]))
-            take[i] = true;
+    for (i = 0; i < n; i++) {
+        struct dlg_cell cell;
+        if (!(list[i].cell || list[i].cgroup) || !matches(r, &list[i]))
+            continue;
+        /* issue 18 item 14: only cells this module made or was given */
+        if (dlg_session_cell(&list[i], &cell) != 0 || !dlg_cell_owned(&cell)) {
+            ctl_warn(v, "session record %s-%ld names a cell this module did not make (%s); skipped",
+                     dash(list[i].service), (long)list[i].pid,
+                     list[i].unit ? list[i].unit : dash(list[i].cgroup));
+            dlg_session_free(&list[i]);
+            continue;
+        }
+        take[i] = true;
+    }
     for (i = 0; i < n; i++)
         for (j = 0; j < n; j++)
-            if (take[i] && !take[j] && list[j].cgroup &&
-                dlg_cg_is_within(list[j].cgroup, list[i].cgroup))
+            if (take[i] && !take[j] && (list[j].cell || list[j].cgroup) &&
+                dlg_end_nested(&list[j], &list[i]))
                 take[j] = true;
+    /* which are still there, judged (and marked as ending) before any is
+     * signalled: ending an outer session ends the sudo inside it, which must
+     * still be ended and audited here, not found "already ended" or closed
+     * by its own leader */
     for (i = 0; i < n; i++) {
-        char eff[DLG_CG_PATH_MAX], *copy;
-
+        if (!take[i])
+            continue;
+        /* a logind cell: the scope its leader runs in now (contain.h) */
+        (void)dlg_session_resolve(dir, &list[i]);
+        live[i] = dlg_end_live(&list[i]);
+        if (live[i] && list[i].service)
+            (void)dlg_session_mark_ending(dir, list[i].service, list[i].pid);
+    }
+    for (i = 0; i < n; i++) {
         if (!take[i])
             continue;
         (*found)++;
-        /* where systemd moved the leader (cgroup.h: dlg_cg_effective) */
-        if (dlg_cg_effective(list[i].cgroup, list[i].pid, list[i].start_ticks, eff, sizeof(eff)) == 0 &&
-            strcmp(eff, list[i].cgroup) != 0 && (copy = strdup(eff)) != NULL) {
-            free(list[i].cgroup);
-            list[i].cgroup = copy;
-        }
-        if (!dlg_cg_exists(list[i].cgroup) || dlg_cg_empty(list[i].cgroup) == 1) {
+        if (!live[i]) {
+            struct dlg_cell cell;
             printf("session %s pid %ld actor %s jti %s has already ended\n", dash(list[i].service),
                    (long)list[i].pid, dash(list[i].actor), dash(list[i].jti));
-            (void)dlg_cg_remove(list[i].cgroup);
+            if (dlg_session_cell(&list[i], &cell) == 0 && cell.kind == DLG_CELL_CGROUP)
+                (void)dlg_cell_release(&cell);
             (void)dlg_session_remove(dir, list[i].service, list[i].pid);
             dlg_session_free(&list[i]);
             continue;
         }
-        dlg_end_begin(&end[m++], &list[i], "revoked", dlg_mono_ms());
+        dlg_end_begin(&end[m++], &list[i], dir, "revoked", dlg_mono_ms());
         /* the audit reason: the revocation's kind */
         snprintf(end[m - 1].reason, sizeof(end[m - 1].reason), "%s",
                  r->kind == CTL_REV_TICKET ? "revoked_ticket" : r->kind == CTL_REV_ACTOR ? "revoked_actor"
@@ -351,12 +383,14 @@ static int terminate_contained(const struct ctl_verb *v, const struct ctl_revoca
                    end[i].killed ? " (SIGKILL after the grace period)" : "");
             ended++;
         } else {
-            ctl_warn(v, "session %s pid %ld (cgroup %s) did not end", dash(end[i].s.service),
-                     (long)end[i].s.pid, end[i].s.cgroup);
+            ctl_warn(v, "session %s pid %ld (%s) did not end", dash(end[i].s.service),
+                     (long)end[i].s.pid, end[i].cell.kind != DLG_CELL_NONE ? end[i].cell.cgroup
+                                                                       : "no cell to act on");
         }
         dlg_end_free(&end[i]);
     }
     free(take);
+    free(live);
     free(end);
     return ended;
 }
@@ -373,6 +407,7 @@ int ctl_terminate_sessions(const struct ctl_verb *v, const struct ctl_revocation
 
     if (r->config)
         cfg = dlg_config_load(r->config, NULL);
+    ctl_test_seams();
     grace = grace_seconds(v, cfg);
     n = list_sessions(v, &list);
     if (n < 0) {
@@ -397,7 +432,7 @@ int ctl_terminate_sessions(const struct ctl_verb *v, const struct ctl_revocation
     for (i = 0; i < n; i++) {
         /* records without a cgroup (written before containment existed):
          * the leader alone, checked by its start time */
-        if (list[i].cgroup || !list[i].service || !matches(r, &list[i]))
+        if (list[i].cell || list[i].cgroup || !list[i].service || !matches(r, &list[i]))
             continue;
         if (list[i].pid <= 1) {
             ctl_warn(v, "session record %s-%ld has an invalid pid; skipped",
@@ -467,7 +502,9 @@ const struct ctl_verb ctl_verb_sessions = {
         "List the open delegated sessions recorded by the PAM module under\n"
         DLG_SESSIONS_DIR ": actor, principal, service, user, pid, tty,\n"
         "remote host, start, expiry, ticket id and the ssh key the ticket is\n"
-        "bound to (cnf).  Times are UTC.  --json adds the session's cgroup.\n"
+        "bound to (cnf).  Times are UTC.  --json adds the session's cell: its\n"
+        "kind (cgroup, scope, logind), cgroup, systemd unit, logind session, and\n"
+        "the session it runs in (outer).\n"
         "\n"
         "Options:\n"
         "  --json       print a JSON array instead of a table\n"

@@ -25,7 +25,7 @@
 
 #include <curl/curl.h>
 
-#include "session/cgroup.h"
+#include "session/contain/contain.h"
 #include "config/compiled.h"
 #include "ctl.h"
 #include "feed_fetch.h"
@@ -220,21 +220,11 @@ static int push_ending(struct watch *w, struct dlg_session *s, const char *reaso
         w->ending = grown;
         w->capending = cap;
     }
-    logf_("ending session %s pid %ld actor %s jti %s (cgroup %s): %s", s->service, (long)s->pid,
-          s->actor ? s->actor : "-", s->jti ? s->jti : "-", s->cgroup, reason);
-    dlg_end_begin(&w->ending[w->nending++], s, reason, dlg_mono_ms());
+    logf_("ending session %s pid %ld actor %s jti %s (%s %s): %s", s->service, (long)s->pid,
+          s->actor ? s->actor : "-", s->jti ? s->jti : "-", s->unit ? "unit" : "cgroup",
+          s->unit ? s->unit : s->cgroup ? s->cgroup : "-", reason);
+    dlg_end_begin(&w->ending[w->nending++], s, w->dir, reason, dlg_mono_ms());
     return 0;
-}
-
-/* Is the session still there?  Its group exists and holds a process, or
- * its leader still runs (same pid, same start time). */
-static bool session_live(const struct dlg_session *s)
-{
-    uint64_t ticks;
-
-    if (dlg_cg_exists(s->cgroup) && dlg_cg_empty(s->cgroup) == 0)
-        return true;
-    return s->start_ticks && dlg_proc_start_ticks(s->pid, &ticks) == 0 && ticks == s->start_ticks;
 }
 
 /* Does the process a group is named after (SERVICE-PID-TICKS, as
@@ -309,6 +299,19 @@ static int sweep(const struct dlg_session *list, int n)
     return busy;
 }
 
+/* Issue 18 item 14: a record whose cell this module did not make (or was not
+ * given) is never acted on, whatever it says. */
+static bool cell_is_ours(const struct dlg_session *s)
+{
+    struct dlg_cell cell;
+
+    if (dlg_session_cell(s, &cell) == 0 && dlg_cell_owned(&cell))
+        return true;
+    logf_("record %s-%ld names a cell this module did not make (%s): ignored", s->service,
+          (long)s->pid, s->unit ? s->unit : s->cgroup ? s->cgroup : "-");
+    return false;
+}
+
 static int64_t realtime_ms(void)
 {
     struct timespec ts;
@@ -341,14 +344,22 @@ static int64_t scan(struct watch *w)
         return 1000;
     }
     for (i = 0; i < n; i++) {
-        if (!list[i].cgroup || is_ending(w, &list[i]))
+        if (!list[i].cell && !list[i].cgroup)
+            continue;           /* written before containment existed */
+        if (is_ending(w, &list[i]))
             continue;
-        if (!session_live(&list[i])) {
-            /* gone without its PAM close (a crash): forget it */
-            logf_("session %s pid %ld has no process left: record removed", list[i].service,
-                  (long)list[i].pid);
-            (void)dlg_cg_remove(list[i].cgroup);
-            (void)dlg_session_remove(w->dir, list[i].service, list[i].pid);
+        if (!cell_is_ours(&list[i]))
+            continue;
+        /* a logind cell: named in the record as soon as its leader is in it */
+        if (dlg_session_resolve(w->dir, &list[i]) == 1)
+            logf_("session %s pid %ld runs in logind session %s (%s)", list[i].service,
+                  (long)list[i].pid, list[i].logind, list[i].unit);
+        if (!dlg_end_live(&list[i])) {
+            /* gone without its PAM close (a crash), or stopped by systemd at
+             * exp while watch was busy or down: forget it */
+            logf_("session %s pid %ld has no process left: record removed%s", list[i].service,
+                  (long)list[i].pid, now >= list[i].expires ? " (expired)" : "");
+            dlg_end_gone(&list[i], w->dir, w->audit_cfg, now);
             continue;
         }
         reason = dlg_end_reason(&list[i], w->cfg, now);
@@ -364,13 +375,18 @@ static int64_t scan(struct watch *w)
     /* sessions nested in an ending one end with it */
     for (i = 0; i < n; i++)
         for (j = 0; j < n; j++)
-            if (take[i] && !take[j] && list[j].cgroup && !is_ending(w, &list[j]) &&
-                dlg_cg_is_within(list[j].cgroup, list[i].cgroup)) {
+            if (take[i] && !take[j] && !is_ending(w, &list[j]) && dlg_end_nested(&list[j], &list[i])) {
                 take[j] = true;
                 why[j] = why[i];
             }
     if (w->nending == 0 && sweep(list, n) > 0 && next > 1000)
         next = 1000;
+    /* all marked before any is signalled: the end of an outer session stops
+     * the scope of a sudo inside it (BindsTo=), whose PAM close must leave
+     * the record (and session_end) to us */
+    for (i = 0; i < n; i++)
+        if (take[i] && list[i].service)
+            (void)dlg_session_mark_ending(w->dir, list[i].service, list[i].pid);
     for (i = 0; i < n; i++)
         if (take[i] && push_ending(w, &list[i], why[i]) != 0)
             logf_("out of memory");
@@ -405,14 +421,14 @@ static void step_endings(struct watch *w)
         }
         if (e->empty) {
             if (dlg_end_finish(e, w->dir, w->audit_cfg, (int64_t)time(NULL)) != 0)
-                logf_("session %s pid %ld: cannot remove the cgroup %s", e->s.service,
-                      (long)e->s.pid, e->s.cgroup);
+                logf_("session %s pid %ld: cannot release its cell %s", e->s.service,
+                      (long)e->s.pid, e->cell.cgroup);
             logf_("ended session %s pid %ld actor %s jti %s: %s%s", e->s.service, (long)e->s.pid,
                   e->s.actor ? e->s.actor : "-", e->s.jti ? e->s.jti : "-", e->reason,
                   e->killed ? " (SIGKILL after the grace period)" : "");
         } else {
-            logf_("session %s pid %ld (cgroup %s) did not end; trying again", e->s.service,
-                  (long)e->s.pid, e->s.cgroup);
+            logf_("session %s pid %ld (%s) did not end; trying again", e->s.service,
+                  (long)e->s.pid, e->cell.kind != DLG_CELL_NONE ? e->cell.cgroup : "no cell to act on");
         }
         dlg_end_free(e);
         w->ending[i] = w->ending[--w->nending];
@@ -480,6 +496,7 @@ static int run_watch(const struct ctl_verb *v, int argc, char **argv)
         return CTL_USAGE;
     }
     w.dir = ctl_sessions_dir();
+    ctl_test_seams();
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_stop;
     sigemptyset(&sa.sa_mask);

@@ -6,17 +6,33 @@
 
 #include "nss_cache.h"
 
-#define LC_SONAME "libconfig.so.9"
+/* The absolute path the build found (Makefile: LIBCONFIG_SO): a bare
+ * soname would be searched in LD_LIBRARY_PATH and in the DT_RPATH of
+ * whatever program looks a user up. */
+#ifndef DLG_LIBCONFIG_SO
+#error "DLG_LIBCONFIG_SO (the absolute path of libconfig.so.9) is set by the Makefile"
+#endif
 
 /* RTLD_DEEPBIND makes libconfig resolve its own (unversioned) symbols inside
  * itself first, so a host program that exports config_init & co. cannot
  * hijack its internal calls.  The sanitizer runtimes refuse DEEPBIND (they
- * must interpose malloc everywhere); their builds go without it. */
+ * must interpose malloc everywhere) and abort the process that asks for it:
+ * a module built with one, or loaded into a program built with one (seen by
+ * the runtime's symbols in the global scope), loads libconfig without it. */
+static int lc_flags(void)
+{
+    static const char *const runtimes[] = {
+        "__asan_init", "__tsan_init", "__msan_init", "__hwasan_init", "__lsan_init",
+    };
+
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define LC_FLAGS (RTLD_NOW | RTLD_LOCAL)
-#else
-#define LC_FLAGS (RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND)
+    return RTLD_NOW | RTLD_LOCAL;
 #endif
+    for (size_t i = 0; i < sizeof(runtimes) / sizeof(runtimes[0]); i++)
+        if (dlsym(RTLD_DEFAULT, runtimes[i]) != NULL)
+            return RTLD_NOW | RTLD_LOCAL;
+    return RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND;
+}
 
 static struct {
     void (*init)(config_t *);
@@ -43,7 +59,7 @@ static pthread_once_t lc_once = PTHREAD_ONCE_INIT;
 
 static void lc_open(void)
 {
-    void *h = dlopen(LC_SONAME, LC_FLAGS);
+    void *h = dlopen(DLG_LIBCONFIG_SO, lc_flags());
 
     if (h == NULL)
         return;

@@ -210,7 +210,7 @@ enum nss_status nss_snap_get(struct nss_snap **out, int *errnop)
     /* dlg_config_load itself retries a load that raced with a rename.  Its
      * libconfig is loaded on demand (lcshim.c). */
     if (!nss_libconfig_available())
-        dlg_diag_error(&diag, path, 0, "cannot load " "libconfig.so.9" " to read the text");
+        dlg_diag_error(&diag, path, 0, "cannot load libconfig to read the text");
     else
         cfg = dlg_config_load(path, &diag);
     atomic_fetch_add_explicit(&load_count, 1, memory_order_relaxed);

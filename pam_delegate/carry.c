@@ -189,19 +189,20 @@ static struct pd_state *record_to_state(json_t *root, unsigned long long my_star
     struct pd_state *st = NULL;
     const char *user, *service, *rhost, *iss, *kid, *sub, *actor, *jti, *key = NULL;
     json_int_t version, iat, exp, created, target_start;
-    json_t *runas, *item;
+    json_t *runas, *item, *proved = NULL;
     json_error_t jerr;
     size_t i;
 
-    /* "key": the bound ticket's cnf fingerprint, absent when unbound */
+    /* "key": the bound ticket's cnf fingerprint, absent when unbound;
+     * "proved": the ssh keys sshd verified (keybind.c), absent when none */
     if (json_unpack_ex(root, &jerr, JSON_STRICT,
-                       "{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:o, s:I, s:I, s?s}",
+                       "{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:o, s:I, s:I, s?s, s?o}",
                        "v", &version, "user", &user, "service", &service, "rhost", &rhost,
                        "iss", &iss, "kid", &kid, "sub", &sub, "actor", &actor, "jti", &jti,
                        "iat", &iat, "exp", &exp, "runas", &runas, "created", &created,
-                       "target_start", &target_start, "key", &key) != 0)
+                       "target_start", &target_start, "key", &key, "proved", &proved) != 0)
         return NULL;
-    if (key != NULL && !dlg_ssh_fp_valid(key))
+    if ((key != NULL && !dlg_ssh_fp_valid(key)) || (proved != NULL && !json_is_array(proved)))
         return NULL;
     if (version != PD_CARRY_VERSION || !json_is_array(runas) ||
         (unsigned long long)target_start != my_start || target_start <= 0 ||
@@ -232,6 +233,13 @@ static struct pd_state *record_to_state(json_t *root, unsigned long long my_star
     json_array_foreach(runas, i, item) {
         if (!json_is_string(item) || dlg_strv_push(&st->v.runas, json_string_value(item)) != 0)
             goto fail;
+    }
+    if (proved != NULL) {
+        json_array_foreach(proved, i, item) {
+            if (!json_is_string(item) || !dlg_ssh_fp_valid(json_string_value(item)) ||
+                i >= DLG_SSH_AUTH_KEYS_MAX || dlg_strv_push(&st->proved, json_string_value(item)) != 0)
+                goto fail;
+        }
     }
     return st;
 fail:
@@ -282,7 +290,7 @@ static void prune(int dfd, int64_t now)
 int pd_carry_write(pam_handle_t *pamh, struct pd_state *st, pid_t target, int64_t now)
 {
     unsigned long long target_start = 0;
-    json_t *root = NULL, *runas = NULL;
+    json_t *root = NULL, *runas = NULL, *proved = NULL;
     char name[64], *text = NULL;
     size_t len, off = 0;
     int dfd = -1, fd = -1, rc = -1;
@@ -304,6 +312,12 @@ int pd_carry_write(pam_handle_t *pamh, struct pd_state *st, pid_t target, int64_
     for (size_t i = 0; i < st->v.runas.n; i++)
         if (json_array_append_new(runas, json_string(st->v.runas.v[i])) != 0)
             goto out;
+    proved = json_array();
+    if (proved == NULL)
+        goto out;
+    for (size_t i = 0; i < st->proved.n; i++)
+        if (json_array_append_new(proved, json_string(st->proved.v[i])) != 0)
+            goto out;
     root = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:O, s:I, s:I}",
                      "v", (json_int_t)PD_CARRY_VERSION, "user", st->user,
                      "service", st->service, "rhost", st->rhost ? st->rhost : "",
@@ -314,7 +328,8 @@ int pd_carry_write(pam_handle_t *pamh, struct pd_state *st, pid_t target, int64_
                      "target_start", (json_int_t)target_start);
     if (root == NULL ||
         (st->v.cnf_ssh != NULL &&
-         json_object_set_new(root, "key", json_string(st->v.cnf_ssh)) != 0))
+         json_object_set_new(root, "key", json_string(st->v.cnf_ssh)) != 0) ||
+        (st->proved.n > 0 && json_object_set(root, "proved", proved) != 0))
         goto out;
     text = json_dumps(root, JSON_COMPACT);
     if (text == NULL)
@@ -359,6 +374,7 @@ out:
     free(text);
     json_decref(root);
     json_decref(runas);
+    json_decref(proved);
     return rc;
 }
 

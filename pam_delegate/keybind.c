@@ -1,16 +1,24 @@
-/* Key binding (DESIGN.md §3 rule 10): which ssh key did the actor prove in
- * this connection?
+/* Key binding (DESIGN.md §3 rule 10): which ssh keys did the actor prove?
  *
- * - sshd (any service but the local ones below): sshd puts the methods that
- *   already succeeded into the PAM environment as SSH_AUTH_INFO_0 before it
- *   runs the PAM auth stack for keyboard-interactive (and password): one
- *   line per method, "publickey TYPE BASE64" for a key whose signature sshd
- *   verified.  OpenSSH 9.2p1 sets it whether or not ExposeAuthInfo is on
- *   (that option only writes the SSH_USER_AUTH file for the session).  The
- *   client cannot set it: client environment reaches only the session.
+ * - sshd's services only ("sshd", or "sshd-NAME" for a renamed copy:
+ *   dlg_service_is_sshd): sshd puts the methods that already succeeded into
+ *   the PAM environment as SSH_AUTH_INFO_0 before it runs the PAM auth
+ *   stack for keyboard-interactive or password, one line per method,
+ *   "publickey TYPE BASE64" for each key whose signature its monitor
+ *   verified.  Every such line counts (publickey,publickey,... proves
+ *   several).  OpenSSH 9.2p1 sets it whether or not ExposeAuthInfo is on;
+ *   the client cannot set it (client environment reaches only the
+ *   session).  With the shipped AuthenticationMethods a password login
+ *   follows no publickey step, so it proves no key.
  * - sudo, sudo-i, su, su-l: run by a local process, whose PAM environment
- *   proves nothing.  The key is the one of the delegated session the
- *   caller runs in (session containment, issue 10): see session_key(). */
+ *   proves nothing.  The keys are those the delegated session the caller
+ *   runs in vouches for: the session whose cgroup holds this very process
+ *   (never its parent's: issue 18 item 10), of the same actor and running
+ *   as the actor; for su the caller (the real uid of the setuid su) must be
+ *   the actor.  sudo's caller is the actor already: sudo sets PAM_USER from
+ *   its real uid, and the decision checks it against act.sub.
+ * - any other service (login, cron, ...): none.  A console login could
+ *   otherwise carry SSH_AUTH_INFO_0 from pam_env or ~/.pam_environment. */
 #include <string.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -23,54 +31,43 @@
 #include "session/session.h"
 #include "ticket/sshkey.h"
 
-/* sudo, sudo-i, su, su-l */
-static bool local_service(const char *service)
+/* The keys of the session the calling process runs in (see above). */
+static int session_keys(const struct dlg_config *cfg, const char *service, const char *actor,
+                        struct dlg_strv *out)
 {
-    const char *canon = dlg_service_canonical(service);
-
-    return strcmp(canon, "sudo") == 0 || strcmp(canon, "su") == 0;
-}
-
-/* The key of the delegated session that the calling process (pid) runs
- * in, admitted for the same actor.  0 with fp filled, -1 when there is no
- * such session or it is not bound to a key.
- *
- * The session is found through containment (dlg_session_find_by_pid,
- * issue 10): the caller (sudo itself at auth, else its parent) runs inside
- * the cgroup of a live recorded session, which no unprivileged process can
- * leave.  The record is root-only and names the key its ticket was bound
- * to, verified at that session's own admission.  No such session, another
- * actor's, or an unbound one: no key, so a bound ticket is key_mismatch. */
-static int session_key(const char *actor, pid_t pid, char fp[DLG_SSH_FP_LEN])
-{
+    const struct dlg_actor *a = dlg_config_actor(cfg, actor);
     struct dlg_session s;
-    pid_t who[2] = { pid, getppid() };
-    int rc = -1;
-    size_t i;
+    int rc;
 
-    for (i = 0; i < 2; i++) {
-        if (who[i] <= 1 || dlg_session_find_by_pid(DLG_SESSIONS_DIR, who[i], &s) != 0)
-            continue;
-        /* the innermost session the caller runs in: the actor's own, bound */
-        if (s.actor && strcmp(s.actor, actor) == 0 && s.key && dlg_ssh_fp_valid(s.key)) {
-            memcpy(fp, s.key, strlen(s.key) + 1);
-            rc = 0;
-        }
-        dlg_session_free(&s);
-        break;
-    }
+    if (a == NULL)
+        return 0;
+    if (strcmp(dlg_service_canonical(service), "su") == 0 && getuid() != a->uid)
+        return 0;               /* su by someone else: root, or a user sudo made */
+    if (dlg_session_find_by_pid(DLG_SESSIONS_DIR, getpid(), &s) != 0)
+        return 0;               /* outside every delegated session */
+    rc = 0;
+    /* the innermost session: the actor's own, running as the actor (not a
+     * sudo of it to another user) */
+    if (s.actor && s.user && strcmp(s.actor, actor) == 0 && strcmp(s.user, actor) == 0)
+        rc = pd_keytrust_vouched(&s, out);
+    dlg_session_free(&s);
     return rc;
 }
 
-const char *pd_ssh_key(pam_handle_t *pamh, const char *service, const char *user, char *fp)
+int pd_ssh_keys(pam_handle_t *pamh, const struct dlg_config *cfg, const char *service,
+                const char *user, struct dlg_strv *out)
 {
-    const char *info;
+    int rc = 0;
 
-    if (service == NULL || user == NULL)
-        return NULL;
-    if (local_service(service))
-        return session_key(user, getpid(), fp) == 0 ? fp : NULL;
-    info = pam_getenv(pamh, "SSH_AUTH_INFO_0");
-    /* no publickey step (0), or one we cannot read (-1): no key proven */
-    return dlg_ssh_auth_info_fp(info, fp) == 1 ? fp : NULL;
+    if (cfg == NULL || service == NULL || user == NULL)
+        return 0;
+    if (dlg_service_is_sshd(service))
+        rc = dlg_ssh_auth_info_fps(pam_getenv(pamh, "SSH_AUTH_INFO_0"), out);
+    else if (dlg_service_is_local(service))
+        rc = session_keys(cfg, service, user, out);
+    if (rc < 0) {
+        dlg_strv_free(out);
+        return -1;
+    }
+    return (int)out->n;
 }

@@ -12,7 +12,6 @@
 #include <security/pam_modules.h>
 
 #include "audit/audit.h"
-#include "session/cgroup.h"
 #include "config/config.h"
 #include "decision/keys.h"
 #include "pam_delegate.h"
@@ -112,7 +111,8 @@ static int audit(struct pd_ctx *c, const char *event, const struct dlg_verdict *
         .rhost = c->rhost,
         .tty = c->tty,
         .pid = getpid(),
-        .reason = strcmp(event, "deny") == 0 ? dlg_reason_str(reason) : NULL,
+        .reason = strcmp(event, "deny") == 0 || strcmp(event, "session_end") == 0
+                      ? dlg_reason_str(reason) : NULL,
         .key = v ? v->cnf_ssh : NULL,
     };
 
@@ -146,6 +146,20 @@ static int unusable_config(struct pd_ctx *c, const struct dlg_verdict *v, int de
     log_config_error(c);
     (void)audit(c, "deny", v, NULL, DLG_CONFIG_ERROR);
     return deny_code;
+}
+
+/* Whether name is an actor: 1 yes, 0 no, -1 the config could not say (an
+ * internal error).  -1 is never "not an actor": callers treat the user as
+ * under an unusable config (local users pass, anyone else is denied with
+ * config_error; DESIGN §3 fail closed for actors). */
+static int actor_state(struct pd_ctx *c, const char *name)
+{
+    const struct dlg_actor *a;
+    int k = dlg_config_find_actor(c->cfg, name, &a);
+
+    if (k < 0)
+        dlg_diag_error(&c->diag, c->args.config, 0, "internal error looking up a user");
+    return k;
 }
 
 /* ---- auth ----------------------------------------------------------------- */
@@ -187,10 +201,11 @@ static void wipe_free(char *s)
 }
 
 /* Only the issuer key the ticket selects is read (dlg_decide_lazy): an
- * unusable key file of another issuer does not stop this one. */
-static enum dlg_reason decide(struct pd_ctx *c, const char *ticket, struct dlg_verdict *v)
+ * unusable key file of another issuer does not stop this one.  keys: the
+ * ssh keys proven in this transaction (pd_ssh_keys). */
+static enum dlg_reason decide(struct pd_ctx *c, const char *ticket, const struct dlg_strv *keys,
+                              struct dlg_verdict *v)
 {
-    char fp[64];
     struct dlg_request req = {
         .user = c->user,
         .service = c->service,
@@ -199,7 +214,7 @@ static enum dlg_reason decide(struct pd_ctx *c, const char *ticket, struct dlg_v
         .now = c->now,
         .once_dir = DLG_ONCE_DIR,
         .consume_once = true,
-        .ssh_key = pd_ssh_key(c->pamh, c->service, c->user, fp),
+        .ssh_keys = keys,
     };
     size_t len;
 
@@ -215,7 +230,8 @@ static enum dlg_reason decide(struct pd_ctx *c, const char *ticket, struct dlg_v
     return dlg_decide_lazy(c->cfg, ticket, len, &req, v, &c->diag);
 }
 
-static struct pd_state *state_from_verdict(struct pd_ctx *c, struct dlg_verdict *v)
+static struct pd_state *state_from_verdict(struct pd_ctx *c, struct dlg_verdict *v,
+                                           struct dlg_strv *keys)
 {
     struct pd_state *st = calloc(1, sizeof(*st));
 
@@ -223,6 +239,8 @@ static struct pd_state *state_from_verdict(struct pd_ctx *c, struct dlg_verdict 
         return NULL;
     st->v = *v;                 /* takes ownership */
     memset(v, 0, sizeof(*v));
+    st->proved = *keys;         /* and of the keys */
+    memset(keys, 0, sizeof(*keys));
     st->user = strdup(c->user);
     st->service = strdup(c->service);
     st->rhost = c->rhost ? strdup(c->rhost) : NULL;
@@ -235,31 +253,33 @@ static struct pd_state *state_from_verdict(struct pd_ctx *c, struct dlg_verdict 
 }
 
 /* Read the ticket (the stacked token or a prompt, per the arguments) and
- * judge it. */
-static enum dlg_reason auth_decide(struct pd_ctx *c, struct dlg_verdict *v)
+ * judge it with the ssh keys proven in this transaction (*keys, filled). */
+static enum dlg_reason auth_decide(struct pd_ctx *c, struct dlg_strv *keys, struct dlg_verdict *v)
 {
     const char *authtok = NULL;
     char *answer = NULL;
     enum dlg_reason r;
 
+    /* -1 leaves keys empty: a bound ticket is then key_mismatch */
+    (void)pd_ssh_keys(c->pamh, c->cfg, c->service, c->user, keys);
     if (c->args.use_first_pass || c->args.try_first_pass)
         authtok = item_str(c->pamh, PAM_AUTHTOK);
     if (authtok != NULL) {
-        r = decide(c, authtok, v);
+        r = decide(c, authtok, keys, v);
         /* try_first_pass: the stacked token may have been meant for
          * another module; ask once more. */
         if (r != DLG_ADMIT && c->args.try_first_pass) {
             answer = prompt_ticket(c, c->cfg->prompt);
             if (answer != NULL && answer[0] != '\0') {
                 dlg_verdict_free(v);
-                r = decide(c, answer, v);
+                r = decide(c, answer, keys, v);
             }
         }
     } else if (!c->args.use_first_pass) {
         answer = prompt_ticket(c, c->cfg->prompt);
-        r = decide(c, answer, v);
+        r = decide(c, answer, keys, v);
     } else {
-        r = decide(c, NULL, v);     /* no_ticket, from the core */
+        r = decide(c, NULL, keys, v);     /* no_ticket, from the core */
     }
     wipe_free(answer);
     return r;
@@ -286,10 +306,11 @@ static int auth_audit(struct pd_ctx *c, const struct dlg_verdict *v, enum dlg_re
     return 0;
 }
 
-/* Keep the admitted verdict (taken from *v) for account and session. */
-static int auth_keep(struct pd_ctx *c, struct dlg_verdict *v)
+/* Keep the admitted verdict and the keys proven (taken from *v and *keys)
+ * for account and session. */
+static int auth_keep(struct pd_ctx *c, struct dlg_verdict *v, struct dlg_strv *keys)
 {
-    struct pd_state *st = state_from_verdict(c, v);
+    struct pd_state *st = state_from_verdict(c, v, keys);
 
     if (st == NULL)
         return PAM_BUF_ERR;
@@ -302,7 +323,8 @@ PD_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const
 {
     struct pd_ctx c;
     struct dlg_verdict v = { 0 };
-    int ret = PAM_AUTH_ERR;
+    struct dlg_strv keys = { 0 };
+    int ret = PAM_AUTH_ERR, is_actor = 0;
 
     (void)flags;
     ctx_init(&c, pamh, argc, argv);
@@ -315,21 +337,22 @@ PD_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const
         goto out;
     }
 
-    if (c.cfg == NULL) {
+    if (c.cfg == NULL || (is_actor = actor_state(&c, c.user)) < 0) {
         ret = unusable_config(&c, NULL, PAM_AUTH_ERR);
         goto out;
     }
-    if (dlg_config_actor(c.cfg, c.user) == NULL) {
+    if (!is_actor) {
         ret = PAM_IGNORE;
         goto out;
     }
 
     /* a new authentication replaces whatever an earlier one proved */
     pd_state_drop(pamh);
-    if (auth_audit(&c, &v, auth_decide(&c, &v)) == 0)
-        ret = auth_keep(&c, &v);
+    if (auth_audit(&c, &v, auth_decide(&c, &keys, &v)) == 0)
+        ret = auth_keep(&c, &v, &keys);
 out:
     dlg_verdict_free(&v);
+    dlg_strv_free(&keys);
     ctx_free(&c);
     return ret;
 }
@@ -341,7 +364,7 @@ PD_EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const ch
     struct pd_ctx c;
     struct pd_state *st;
     enum dlg_reason r;
-    int ret = PAM_PERM_DENIED;
+    int ret = PAM_PERM_DENIED, is_actor = 0;
 
     (void)flags;
     ctx_init(&c, pamh, argc, argv);
@@ -350,7 +373,7 @@ PD_EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const ch
         ret = PAM_USER_UNKNOWN;
         goto out;
     }
-    if (c.cfg == NULL) {
+    if (c.cfg == NULL || (is_actor = actor_state(&c, c.user)) < 0) {
         ret = unusable_config(&c, st ? &st->v : NULL, PAM_PERM_DENIED);
         if (ret != PAM_IGNORE)
             pd_state_drop(pamh);
@@ -358,8 +381,7 @@ PD_EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const ch
     }
     /* An actor dropped from the config since auth is still judged (and
      * refused) by the recheck. */
-    if (dlg_config_actor(c.cfg, c.user) == NULL &&
-        (st == NULL || strcmp(st->user, c.user) != 0)) {
+    if (!is_actor && (st == NULL || strcmp(st->user, c.user) != 0)) {
         ret = PAM_IGNORE;
         goto out;
     }
@@ -398,15 +420,14 @@ out:
  * account (root's "sudo -u ACTOR", a sudoers grant): not ours to block. */
 static bool switched_in_by_other(struct pd_ctx *c)
 {
-    return c->ruser != NULL && strcmp(c->ruser, c->user) != 0 &&
-           dlg_config_actor(c->cfg, c->ruser) == NULL;
+    return c->ruser != NULL && strcmp(c->ruser, c->user) != 0 && actor_state(c, c->ruser) == 0;
 }
 
 PD_EXPORT int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
     struct pd_ctx c;
     struct pd_state *found = NULL;
-    int ret = PAM_CRED_ERR;
+    int ret = PAM_CRED_ERR, is_actor = 0;
 
     (void)flags;
     ctx_init(&c, pamh, argc, argv);
@@ -426,11 +447,11 @@ PD_EXPORT int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char
         ret = pd_session_preflight(pamh, c.cfg, c.user) == PAM_SUCCESS ? PAM_SUCCESS : PAM_CRED_ERR;
         goto out;
     }
-    if (c.cfg == NULL) {
+    if (c.cfg == NULL || (is_actor = actor_state(&c, c.user)) < 0) {
         ret = pd_is_local_user(c.user) ? PAM_IGNORE : PAM_CRED_ERR;
         goto out;
     }
-    if (dlg_config_actor(c.cfg, c.user) == NULL || switched_in_by_other(&c))
+    if (!is_actor || switched_in_by_other(&c))
         ret = PAM_IGNORE;
 out:
     pd_state_free(found);
@@ -479,9 +500,11 @@ static int session_state(struct pd_ctx *c, struct pd_state **stp)
 /* No ticket was admitted in this transaction. */
 static int session_without_ticket(struct pd_ctx *c)
 {
-    if (c->cfg == NULL)
+    int is_actor;
+
+    if (c->cfg == NULL || (is_actor = actor_state(c, c->user)) < 0)
         return unusable_config(c, NULL, PAM_PERM_DENIED);
-    if (dlg_config_actor(c->cfg, c->user) == NULL || switched_in_by_other(c))
+    if (!is_actor || switched_in_by_other(c))
         return PAM_IGNORE;
     audit_deny(c, DLG_NO_TICKET);
     return PAM_PERM_DENIED;
@@ -526,40 +549,63 @@ static int session_set_env(pam_handle_t *pamh, const struct pd_state *st)
     return PAM_SUCCESS;
 }
 
-/* Contain the session in its cgroup and record it. */
+/* Contain the session in its cell and record it. */
 static int session_contain_record(struct pd_ctx *c, struct pd_state *st)
 {
-    char cgroup[DLG_CG_PATH_MAX];
-    uint64_t ticks = 0;
+    struct pd_contain_in in = {
+        .service = c->service, .now = c->now, .exp = st->v.exp,
+        .tasks_max = c->cfg ? c->cfg->session_tasks_max : DLG_DEFAULT_TASKS_MAX,
+        .grace = c->cfg ? c->cfg->session_grace : 5,
+    };
+    struct pd_contain_out out;
+    struct dlg_session s = {
+        .jti = st->v.jti, .actor = st->v.actor, .principal = st->v.sub,
+        .service = (char *)c->service, .user = (char *)c->user,
+        .tty = (char *)c->tty, .rhost = (char *)c->rhost,
+        .iss = st->v.iss, .kid = st->v.kid,
+        .pid = getpid(), .start = c->now, .expires = st->v.exp,
+        .key = st->v.cnf_ssh, .iat = st->v.iat,
+        .proved = st->proved,       /* borrowed: the record keeps the keys proven */
+    };
+    int rc;
 
-    if (st->session_open)
+    if (st->session_open) {
         (void)dlg_session_remove(DLG_SESSIONS_DIR, st->service, st->session_pid);
-    /* contained before it is recorded: a record always names a live group */
-    if (pd_contain(c->pamh, c->service, cgroup, sizeof(cgroup), &ticks) != 0)
-        return PAM_PERM_DENIED;
-    {
-        struct dlg_session s = {
-            .jti = st->v.jti, .actor = st->v.actor, .principal = st->v.sub,
-            .service = (char *)c->service, .user = (char *)c->user,
-            .tty = (char *)c->tty, .rhost = (char *)c->rhost,
-            .iss = st->v.iss, .kid = st->v.kid,
-            .pid = getpid(), .start = c->now, .expires = st->v.exp,
-            .cgroup = cgroup, .start_ticks = ticks, .key = st->v.cnf_ssh, .iat = st->v.iat,
-        };
-        if (dlg_session_write(DLG_SESSIONS_DIR, &s) != 0) {
-            /* fail closed: an unrecorded session cannot be listed or ended */
-            pam_syslog(c->pamh, LOG_ERR, "cannot record the session under %s", DLG_SESSIONS_DIR);
-            return PAM_SYSTEM_ERR;
-        }
+        pd_keytrust_forget(st->service, st->session_pid, st->session_ticks);
     }
+    /* contained before it is recorded: a record always names a live cell */
+    if (pd_contain(c->pamh, &in, &out) != 0)
+        return PAM_PERM_DENIED;
+    s.start_ticks = out.ticks;
+    s.outer = out.outer[0] ? out.outer : NULL;
+    rc = dlg_session_set_cell(&s, &out.cell) == 0 ? dlg_session_write(DLG_SESSIONS_DIR, &s) : -1;
+    if (rc != 0) {
+        /* fail closed: an unrecorded session cannot be listed or ended */
+        pam_syslog(c->pamh, LOG_ERR, "cannot record the session under %s", DLG_SESSIONS_DIR);
+    } else if (pd_keytrust_note(c->pamh, &s) != 0) {
+        /* recorded first, then compared with the actor's other sessions,
+         * so that of two sessions opening at once one sees the other */
+        (void)dlg_session_remove(DLG_SESSIONS_DIR, c->service, s.pid);
+        pd_keytrust_forget(c->service, s.pid, out.ticks);
+        rc = -2;
+    }
+    free(s.cell);
+    free(s.cgroup);
+    free(s.unit);
+    free(s.logind);
+    if (rc != 0)
+        return rc == -2 ? PAM_PERM_DENIED : PAM_SYSTEM_ERR;
     st->session_open = true;
     st->session_pid = getpid();
-    snprintf(st->session_cgroup, sizeof(st->session_cgroup), "%s", cgroup);
+    st->session_ticks = out.ticks;
     /* The carry record (sudo: the one written for our parent) is spent. */
     if (st->carry_name[0] != '\0') {
         pd_carry_remove(st->carry_name);
         st->carry_name[0] = '\0';
     }
+    /* the actor's own session: its home from the first login on */
+    if (strcmp(c->user, st->v.actor) == 0)
+        pd_actor_home(c->pamh, c->cfg, st->v.actor);
     return PAM_SUCCESS;
 }
 
@@ -569,6 +615,7 @@ static int session_audit_open(struct pd_ctx *c, struct pd_state *st, const char 
         pam_syslog(c->pamh, LOG_ERR, "audit trail cannot be written: session refused for %s",
                    c->user);
         (void)dlg_session_remove(DLG_SESSIONS_DIR, st->service, st->session_pid);
+        pd_keytrust_forget(st->service, st->session_pid, st->session_ticks);
         st->session_open = false;
         return PAM_PERM_DENIED;
     }
@@ -613,6 +660,7 @@ PD_EXPORT int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, cons
     struct pd_ctx c;
     struct pd_state *st;
     const char *target;
+    bool took = false;
     int ret = PAM_IGNORE;
 
     (void)flags;
@@ -625,13 +673,21 @@ PD_EXPORT int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, cons
      * still hold the ticket's authority: the record stays, so that
      * `delegatectl watch` ends them at exp or at a revocation (and drops
      * the record once the group is empty). */
-    if (pd_session_lingers(pamh, st->session_pid, st->session_cgroup))
+    if (pd_session_lingers(pamh, st->service, st->session_pid)) {
         pam_syslog(pamh, LOG_INFO, "session closed with processes left in its cgroup: "
                    "they end with the ticket's authority");
-    else
-        (void)dlg_session_remove(DLG_SESSIONS_DIR, st->service, st->session_pid);
+    } else if (!dlg_session_is_ending(DLG_SESSIONS_DIR, st->service, st->session_pid)) {
+        took = dlg_session_take(DLG_SESSIONS_DIR, st->service, st->session_pid) == 1;
+        if (took)
+            pd_keytrust_forget(st->service, st->session_pid, st->session_ticks);
+    }
     st->session_open = false;
     (void)audit(&c, "session_close", &st->v, target, DLG_ADMIT);
+    /* systemd ended the cell at exp (RuntimeMaxSec) and the leader closes:
+     * the end of the session's authority, audited once (a session that watch
+     * or --terminate are ending is theirs to remove and audit) */
+    if (took && c.now >= st->v.exp)
+        (void)audit(&c, "session_end", &st->v, target, DLG_EXPIRED);
     ret = PAM_SUCCESS;
 out:
     ctx_free(&c);

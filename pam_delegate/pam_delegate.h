@@ -12,6 +12,8 @@
 
 #include "util/paths.h"
 #include "decision/policy.h"
+#include "session/session.h"
+#include "session/contain/contain.h"
 
 /* Where auth leaves its verified result for a session phase that runs in
  * another process (sshd keyboard-interactive: auth in a child, session in
@@ -45,7 +47,8 @@ struct pd_state {
     char carry_name[64];        /* record this process wrote, "" if none */
     bool session_open;          /* session record written by this process */
     pid_t session_pid;
-    char session_cgroup[512];   /* the session's group (issue 10), "" if none */
+    uint64_t session_ticks;     /* its start time (keytrust.c names its marks so) */
+    struct dlg_strv proved;     /* the ssh keys proven in this transaction (keybind.c) */
 };
 
 void pd_state_free(struct pd_state *st);
@@ -90,17 +93,48 @@ bool pd_is_local_user(const char *user);
  * actor: the audit file writable, the session record directory usable, a
  * session containable.  PAM_SUCCESS or PAM_PERM_DENIED (logged). */
 int pd_session_preflight(pam_handle_t *pamh, const struct dlg_config *cfg, const char *user);
-/* Move this process (the session leader) into a group of its own, nested
- * in the group of the delegated session it runs in, if any.  Fills path
- * and *ticks (its start time); 0, or -1 (logged). */
-int pd_contain(pam_handle_t *pamh, const char *service, char *path, size_t len, uint64_t *ticks);
+/* Move this process (the session leader) into a cell of its own
+ * (session/contain/contain.h), inside or bound to the cell of the delegated
+ * session it runs in, if any.  0, or -1 (logged: refuse the session). */
+struct pd_contain_in {
+    const char *service;
+    int64_t now, exp;           /* the ticket's exp bounds the cell */
+    int64_t tasks_max, grace;   /* sessions.tasks_max, sessions.grace */
+};
+struct pd_contain_out {
+    struct dlg_cell cell;       /* logind cells are pending here */
+    uint64_t ticks;             /* the leader's start time */
+    char outer[128];            /* "SERVICE-PID" of the outer session, "" if none */
+};
+int pd_contain(pam_handle_t *pamh, const struct pd_contain_in *in, struct pd_contain_out *out);
 /* At close: do processes other than this one (and its children) still run
- * in the group of the session this process leads (leader = pid recorded at
- * open, group = the group recorded)? */
-bool pd_session_lingers(pam_handle_t *pamh, pid_t leader, const char *group);
-/* The "SHA256:..." fingerprint of the ssh key the actor proved in this
- * connection (keybind.c; DESIGN.md §3 rule 10), written into fp, or NULL
- * when none is known.  fp holds DLG_SSH_FP_LEN (51) bytes. */
-const char *pd_ssh_key(pam_handle_t *pamh, const char *service, const char *user, char *fp);
+ * in the cell of the session this process leads (leader = pid recorded at
+ * open)?  A logind cell is resolved and its record rewritten first. */
+bool pd_session_lingers(pam_handle_t *pamh, const char *service, pid_t leader);
+/* pam_systemd is in the session stack of service (pamstack.c). */
+bool pd_stack_runs_pam_systemd(const char *service);
+/* The actor's home directory, made at its first login (home.c). */
+struct dlg_config;
+void pd_actor_home(pam_handle_t *pamh, const struct dlg_config *cfg, const char *actor);
+/* The ssh keys the actor proved for this transaction (keybind.c; DESIGN.md
+ * §3 rule 10), appended to out as "SHA256:..." fingerprints: for sshd's
+ * services the publickey lines of SSH_AUTH_INFO_0, for sudo and su the keys
+ * the delegated session they run in vouches for (keytrust.c), for any other
+ * service none.  Returns how many, or -1 (out of memory, unreadable state:
+ * out is then empty, so a bound ticket is refused). */
+int pd_ssh_keys(pam_handle_t *pamh, const struct dlg_config *cfg, const char *service,
+                const char *user, struct dlg_strv *out);
+
+/* Same-uid sessions are not isolated (keytrust.c, issue 18 item 11).
+ * pd_keytrust_vouched: the keys session s vouches for now (its proved keys,
+ * minus every key that a session of the same actor, running as the actor,
+ * did not vouch for while both were live).  0, or -1 with out empty.
+ * pd_keytrust_note: after the record of a new session is written, mark it
+ * and every live session of the same actor for the keys the other one does
+ * not vouch for.  0, or -1 (logged: the session must be refused).
+ * pd_keytrust_forget: its record is gone, so is its mark. */
+int pd_keytrust_vouched(const struct dlg_session *s, struct dlg_strv *out);
+int pd_keytrust_note(pam_handle_t *pamh, const struct dlg_session *me);
+void pd_keytrust_forget(const char *service, pid_t pid, uint64_t start_ticks);
 
 #endif

@@ -16,6 +16,7 @@ void pd_state_free(struct pd_state *st)
     free(st->user);
     free(st->service);
     free(st->rhost);
+    dlg_strv_free(&st->proved);
     free(st);
 }
 

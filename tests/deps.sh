@@ -6,13 +6,20 @@ PKGS="gcc make pkg-config libpam0g-dev libconfig-dev libssl-dev libjansson-dev l
  openssh-server openssh-client sudo sshpass openssl util-linux procps iproute2 \
  valgrind clang libclang-rt-14-dev cppcheck clang-tidy lcov hyperfine \
  debhelper dh-nss dpkg-dev fakeroot lintian pamtester logrotate \
- python3 python3-cryptography groff-base binutils libpam-modules libpam-runtime"
+ python3 python3-cryptography groff-base binutils libpam-modules libpam-runtime gdb"
 # e2e test_routes: the PAM service files of cron, atd and systemd-user, and
 # a second NSS source (extrausers) for the unusable-config case
 PKGS="$PKGS cron at systemd libnss-extrausers"
-# feed tier: a real nginx serving the revocation feed over HTTPS (started by
-# the tests on 127.0.0.1 with a config of their own, never as a service)
-PKGS="$PKGS nginx"
+# cli test_compile_fresh: a FUSE mount whose ctime is its mtime (vfat's
+# behaviour), for the compiled snapshot's file system allowlist
+PKGS="$PKGS bindfs fuse3"
+# delegate-exchange: its HTTP server and JWKS client, and the exchange tier's
+# nginx (JWKS over HTTPS), curl, jq and the recipes' YAML
+PKGS="$PKGS libmicrohttpd-dev libcurl4-openssl-dev nginx curl jq python3-yaml adduser"
+# sd-bus (libsystemd) for containment on systemd hosts; the systemd tier:
+# mmdebstrap builds a Debian 12 root file system, systemd-nspawn boots it
+# (installed without recommends: libnss-mymachines would edit nsswitch.conf)
+PKGS="$PKGS libsystemd-dev mmdebstrap systemd-container"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -12,15 +12,22 @@ TIERS=${TIERS:-"unit nss pam cli e2e"}
 export B CMOCKA_MESSAGE_OUTPUT=TAP
 LOGDIR=$B/test-logs
 mkdir -p "$LOGDIR"
-KNOWN_TIERS="unit nss pam cli adversarial e2e feed pkg valgrind asan tsan lint fuzz"
+KNOWN_TIERS="unit nss pam cli adversarial e2e exchange feed pkg systemd valgrind asan tsan lint fuzz"
 passed=0 failed=0
 failures=()
 
 run_one() {   # tier, name, command...
     local tier=$1 name=$2; shift 2
     local log="$LOGDIR/$tier-$name.log" rc p f
-    "$@" >"$log" 2>&1 </dev/null
+    # TESTS_EXCLUDE="tier/name ...": programs a caller runs elsewhere (the
+    # asan tier leaves out the exchange's ssh test: the e2e harness's real
+    # sshd cannot load ASan-built modules; it runs in the exchange tier)
+    case " ${TESTS_EXCLUDE:-} " in *" $tier/$name "*) echo "# $tier/$name left out (TESTS_EXCLUDE)"; return 0 ;; esac
+    # a hang guard, not a speed check: no test program comes near it
+    timeout --kill-after=30 "${TEST_PROGRAM_TIMEOUT:-2400}" "$@" >"$log" 2>&1 </dev/null
     rc=$?
+    [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ] &&
+        echo "not ok - $tier/$name exited $rc: stopped by the ${TEST_PROGRAM_TIMEOUT:-2400} s hang guard, or killed" >>"$log"
     p=$(grep -cE '^ok [0-9]+' "$log")
     f=$(grep -cE '^not ok [0-9]+' "$log")
     if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; echo "not ok - $tier/$name exited $rc" >>"$log"; fi

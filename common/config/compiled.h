@@ -1,4 +1,4 @@
-/* The compiled policy snapshot (DESIGN.md §6, last paragraph; issue 13).
+/* The compiled policy snapshot (DESIGN.md §6, last paragraph).
  *
  * A validated config, serialized once per change into one versioned,
  * checksummed, mmap-able file (DLG_COMPILED_PATH), so that a PAM transaction
@@ -6,36 +6,43 @@
  * The text files stay the source of truth: a reader uses the compiled form
  * only while it provably matches them, else it reads the text.
  *
- * File layout (all integers little-endian as the host writes them; the file
- * never leaves the host, a foreign byte order fails the magic check):
+ * File layout (integers in the host's byte order: the file never leaves the
+ * host, a foreign one fails the magic check):
  *
- *   header (struct dlg_cpl_header, 64 bytes)
- *   section table (nsections x struct dlg_cpl_section)
+ *   header (struct dlg_cpl_header, 72 bytes)
+ *   section table (DLG_CPL_NSECTIONS x struct dlg_cpl_section)
  *   sections, each 8-byte aligned, each an array of fixed-size records
  *
- * Strings are u32 offsets into a string pool section whose last byte is NUL
- * (so every offset below the pool's length names a NUL-terminated string);
- * lists are {first, count} ranges of a section of u32 string offsets.
+ * The records of the config, its sources, issuers, keys, actors and groups
+ * are written and read from the field lists of config_fields.h: one 8-byte
+ * slot per carried field, in list order (strings as u32 offsets into the
+ * string pool, whose last byte is NUL; lists as {first, count} ranges of u32
+ * string offsets; CIDR and key arrays as {first, count} ranges of their
+ * sections).  The header records a hash of the lists' shape: a form written
+ * by a build with other lists is stale.
  *
- * Revoked ticket ids are kept as a sorted table of 64-bit hashes
- * (dlg_cpl_id_hash), 8 bytes an id instead of the id and its until: 10,000
- * ids cost 80 KB to checksum, and a lookup is a binary search in the map.  A
- * hash collision can only make a ticket look revoked (a false denial, odds
- * about n / 2^64), never make a revoked one look valid.  `until` (needed only
- * by `prune`, which reads the text) is not kept.  A reader that does not need
- * them (NSS) neither checksums nor touches the table.
+ * Revoked ticket ids are struct dlg_revoked_rec records (sorted by hash,
+ * then id) and their pool, mapped as they are: a lookup is a binary search on
+ * the hash confirmed by comparing the id, so a colliding id is never taken
+ * for a revoked one.  A reader that does not need them (NSS) neither
+ * checksums nor touches them.
  *
  * Freshness: the file records every source file's identity (dev, inode,
- * size, mtime and ctime in ns) and the wall-clock time at which the writer
- * began to read them (compiled_at).  A reader trusts the form only when every
- * source, walked with the very trust check of the text loader
- * (dlg_open_trusted), has exactly the recorded identity AND the recorded
- * mtime and ctime are older than compiled_at minus the file system's time
- * granularity (git's "racily clean" rule: a same-size rewrite within the
- * same timestamp tick as the read could otherwise keep a stale form).
+ * size, mtime and ctime in ns, file system type) and the wall-clock time at
+ * which the writer began to read them (compiled_at).  A reader trusts the
+ * form only when every source, walked with the very trust check of the text
+ * loader (dlg_stat_trusted), has exactly the recorded identity, lies on a
+ * file system whose change times only the kernel sets (an allowlist, checked
+ * by statfs at compile and at load: not FAT, NFS, CIFS or FUSE, where a
+ * same-size in-place edit followed by `touch -r` can keep every recorded
+ * field), AND the recorded mtime and ctime are older than compiled_at minus
+ * the time-stamp granularity (git's "racily clean" rule).  A host name from
+ * gethostname() is not recorded: each load asks again, as the text loader
+ * does.
  *
- * compiled_read.c is libc only (the NSS module links it); compiled_write.c
- * may load the text config (libconfig). */
+ * compiled_read.c and compiled_format.c are libc only (the NSS module links
+ * them) and use only the config value (config.h), never the text loader;
+ * compiled_write.c uses the text loader to read the text again. */
 #ifndef DLG_COMPILED_H
 #define DLG_COMPILED_H
 
@@ -46,31 +53,32 @@
 #include "config/config.h"
 #include "util/paths.h"
 
-#define DLG_CPL_MAGIC   "DLGPOLv\x01"
-#define DLG_CPL_VERSION 2u    /* 2: feeds (DESIGN.md §6a), absent sources */
-/* A file larger than this is refused (10,000 revoked ids take ~0.5 MB). */
+#define DLG_CPL_MAGIC   "DLGPOLv\x02"
+#define DLG_CPL_VERSION 2u
+/* A file larger than this is refused (10,000 revoked ids take ~0.6 MB). */
 #define DLG_CPL_MAX_BYTES ((size_t)64 * 1024 * 1024)
 
 /* Granularity assumed for file timestamps (ns): a file system whose times
  * carry nanoseconds ticks at most every jiffy (<= 10 ms, HZ=100) on Linux;
- * one whose times are whole seconds may tick every 2 s (FAT). */
+ * one whose times are whole seconds may tick every 2 s. */
 #define DLG_CPL_GRAN_FINE_NS   (INT64_C(50) * 1000 * 1000)
 #define DLG_CPL_GRAN_COARSE_NS (INT64_C(2) * 1000 * 1000 * 1000)
 
 enum dlg_cpl_section_id {
     DLG_CPL_SEC_STRINGS = 1,    /* char, last byte NUL */
     DLG_CPL_SEC_LISTS,          /* u32 string offsets */
-    DLG_CPL_SEC_GLOBAL,         /* 1 x struct dlg_cpl_global */
-    DLG_CPL_SEC_SOURCES,        /* struct dlg_cpl_source */
-    DLG_CPL_SEC_ISSUERS,        /* struct dlg_cpl_issuer, sorted by id */
-    DLG_CPL_SEC_KEYS,           /* struct dlg_cpl_key */
-    DLG_CPL_SEC_ACTORS,         /* struct dlg_cpl_actor, sorted by name */
+    DLG_CPL_SEC_GLOBAL,         /* 1 record of the config's fields */
+    DLG_CPL_SEC_SOURCES,        /* records of struct dlg_file_id's fields */
+    DLG_CPL_SEC_ISSUERS,        /* records of struct dlg_issuer's fields, sorted by id */
+    DLG_CPL_SEC_KEYS,           /* records of struct dlg_key's fields */
+    DLG_CPL_SEC_ACTORS,         /* records of struct dlg_actor's fields, sorted by name */
     DLG_CPL_SEC_ACTORS_BY_UID,  /* u32 index into ACTORS, sorted by uid */
     DLG_CPL_SEC_CIDRS,          /* struct dlg_cpl_cidr */
-    DLG_CPL_SEC_GROUPS,         /* struct dlg_cpl_group, sorted by name */
+    DLG_CPL_SEC_GROUPS,         /* records of struct dlg_group's fields, sorted by name */
     DLG_CPL_SEC_GROUPS_BY_GID,  /* u32 index into GROUPS, sorted by gid */
-    DLG_CPL_SEC_REVOKED,        /* u64 dlg_cpl_id_hash of each revoked ticket id, ascending */
-    DLG_CPL_SEC_FEEDS,          /* struct dlg_cpl_feed, in config order */
+    DLG_CPL_SEC_REVOKED,        /* struct dlg_revoked_rec, sorted by (hash, id) */
+    DLG_CPL_SEC_REVOKED_IDS,    /* char: the revoked ids, NUL-terminated */
+    DLG_CPL_SEC_FEEDS,          /* records of struct dlg_feed's fields, in config order */
     DLG_CPL_NSECTIONS = DLG_CPL_SEC_FEEDS
 };
 
@@ -84,6 +92,7 @@ struct dlg_cpl_header {
     int64_t compiled_at_ns;     /* CLOCK_REALTIME before the sources were read */
     uint32_t nsections;
     uint32_t trusted;           /* 1: every source passed the loader's trust check */
+    uint64_t shape;             /* dlg_fields_shape() of the writer */
     uint64_t table_hash;        /* hash of the section table */
     uint64_t header_hash;       /* hash of this header with header_hash = 0 */
     uint64_t reserved;
@@ -97,78 +106,27 @@ struct dlg_cpl_section {
     uint64_t hash;              /* of the count * record_size bytes at offset */
 };
 
-struct dlg_cpl_list {
-    uint32_t first, count;      /* into LISTS */
-};
-
-struct dlg_cpl_global {
-    int32_t version;
-    uint32_t path, host_name, prompt, acc_group, acc_home, acc_shell, audit_file, revoke_file;
-    uint32_t acc_gid, uid_min, uid_max;
-    uint32_t audit_syslog, has_issued_before;
-    struct dlg_cpl_list host_aliases, revoked_actors, revoked_principals, revoked_issuers,
-        revoked_keys;
-    int64_t clock_skew, max_lifetime, issued_before;
-    int64_t session_grace;      /* sessions.grace, 0..3600 */
-    uint64_t reserved[3];
-};
-
-struct dlg_cpl_source {
-    uint32_t path, flags;       /* DLG_CPL_SOURCE_* */
-    uint64_t dev, ino;
-    int64_t size;
-    int64_t mtime_sec, mtime_nsec, ctime_sec, ctime_nsec;
-};
-
-#define DLG_CPL_SOURCE_ABSENT 1u  /* read as not existing: fresh only while it still is not */
-
-struct dlg_cpl_issuer {
-    uint32_t id, typ;
-    struct dlg_cpl_list algorithms, principals;
-    uint32_t key_first, nkeys;  /* into KEYS */
-};
-
-struct dlg_cpl_key {
-    uint32_t kid, file, src_file;
-    int32_t line;
-};
-
-struct dlg_cpl_actor {
-    uint32_t name, comment, home, shell;
-    uint32_t uid;
-    uint32_t flags;             /* DLG_CPL_ACTOR_* */
-    struct dlg_cpl_list groups, principals, services, runas;
-    uint32_t cidr_first, ncidrs;
-    int64_t max_lifetime;
-    int32_t approvals;
-    uint32_t reserved;
-};
-#define DLG_CPL_ACTOR_HAS_SOURCES  1u
-#define DLG_CPL_ACTOR_HAS_RUNAS    2u
-#define DLG_CPL_ACTOR_REVOKED      4u
-#define DLG_CPL_ACTOR_KEY_REQUIRED 8u  /* key_binding = "required" (issue 12) */
-
 struct dlg_cpl_cidr {
-    uint32_t family;
+    uint32_t family;            /* 2 (AF_INET) or 10 (AF_INET6) */
     uint32_t prefix;
     unsigned char addr[16];
 };
 
-struct dlg_cpl_group {
-    uint32_t name, gid;
-    struct dlg_cpl_list members;
-};
+/* ---- the format (compiled_format.c, libc only) ------------------------- */
 
-/* A feed (config.h struct dlg_feed); its revocations are in the lists and
- * the REVOKED table with revoked.conf's. */
-struct dlg_cpl_feed {
-    uint32_t id, key, url, file, ca;    /* url, file, ca: DLG_CPL_NONE when unset */
-    uint32_t flags;                     /* DLG_CPL_FEED_* */
-    int64_t refresh, ver, iat, exp;
-};
-#define DLG_CPL_FEED_ON_STALE_END 1u
-#define DLG_CPL_FEED_FETCHED      2u
+/* The record size of each section, 0 for an unknown id. */
+uint32_t dlg_cpl_record_size(unsigned id);
 
+/* The hash the format uses for its checksums (64-bit, 8 lanes; not
+ * cryptographic: it catches corruption, the file's owner and mode keep
+ * others from writing it). */
+uint64_t dlg_cpl_hash(const void *data, size_t len);
+
+/* Whether a file system of this statfs f_type keeps change times that only
+ * the kernel sets (ext2/3/4, xfs, btrfs, tmpfs, ramfs, f2fs, zfs and
+ * overlayfs, whose upper layer is such a local file system); *name gets its
+ * name, or "type 0x..." in buf for one not on the list. */
+bool dlg_cpl_fs_trusted(uint64_t f_type, char *buf, size_t len, const char **name);
 
 /* ---- reader (compiled_read.c, libc only) ------------------------------- */
 
@@ -176,17 +134,17 @@ struct dlg_cpl_feed {
  * issuers; PAM and verify need everything. */
 #define DLG_CPL_NO_TICKETS 1u   /* skip (and do not checksum) the revoked ids:
                                    every id then reads as not revoked */
-#define DLG_CPL_LAZY_ACTORS 2u  /* PAM: check every actor record but materialize
-                                   none; dlg_config_actor / _by_uid materialize
-                                   the one asked for (nactors stays 0, so no
-                                   enumeration: not for NSS) */
+#define DLG_CPL_LAZY_ACTORS 2u  /* PAM: check every actor record (and their
+                                   order) but build none; a lookup builds the
+                                   one asked for, without allocating (nactors
+                                   stays 0, so no enumeration: not for NSS) */
 
 /* Parse and check a compiled form held in memory (no freshness check):
- * every offset, length, count, index and string reference is checked, every
- * section's hash verified.  On success returns a config whose strings and
- * revoked ids point into buf (which must outlive it; the config does not own
- * it) and sets *compiled_at_ns; NULL with a reason in why otherwise.  Used by
- * the fuzzer and by dlg_compiled_load. */
+ * every offset, length, count, index, order and string reference is checked,
+ * every section's hash verified.  On success returns a config whose strings
+ * and revoked ids point into buf (8-byte aligned; it must outlive the config,
+ * which does not own it) and sets *compiled_at_ns; NULL with a reason in why
+ * otherwise.  Used by the fuzzer and by dlg_compiled_load. */
 struct dlg_config *dlg_compiled_parse(const void *buf, size_t len, unsigned flags,
                                       int64_t *compiled_at_ns, char *why, size_t whylen);
 
@@ -194,40 +152,26 @@ struct dlg_config *dlg_compiled_parse(const void *buf, size_t len, unsigned flag
  * the text config at config_path: cpath passes the loader's trust check (root,
  * regular, no symlink, not group/other-writable, directories up to /), it
  * parses, it was compiled from config_path, and every recorded source file
- * passes the same trust check with exactly the recorded identity and is not
- * racily clean.  NULL otherwise (why says which check failed; never an
- * error: the caller reads the text).  The returned config keeps the file
- * mapped; dlg_config_free releases it. */
+ * passes the same trust check with exactly the recorded identity, on a
+ * trusted file system, and is not racily clean.  NULL otherwise (why says
+ * which check failed; never an error: the caller reads the text).  The
+ * returned config keeps the file mapped; dlg_config_free releases it. */
 struct dlg_config *dlg_compiled_load(const char *cpath, const char *config_path, unsigned flags,
                                      char *why, size_t whylen);
 
-/* Called by dlg_config_free for a config made by the reader. */
-void dlg_compiled_release(struct dlg_config *cfg);
-
-/* Revocation of a ticket id in a config made by the reader (called by
- * dlg_config_ticket_revoked: such a config has nrevoked_tickets == 0 and
- * answers revoked ids only through that function). */
-bool dlg_compiled_ticket_revoked(const struct dlg_config *cfg, const char *jti);
-uint64_t dlg_cpl_id_hash(const char *id);
-/* Lazy actor lookups (DLG_CPL_LAZY_ACTORS), called by dlg_config_actor and
- * dlg_config_actor_by_uid; the actor stays valid for the config's life. */
+/* Whether cfg is a compiled form read with DLG_CPL_LAZY_ACTORS. */
 bool dlg_compiled_lazy(const struct dlg_config *cfg);
-const struct dlg_actor *dlg_compiled_actor(const struct dlg_config *cfg, const char *name);
-const struct dlg_actor *dlg_compiled_actor_by_uid(const struct dlg_config *cfg, uid_t uid);
-size_t dlg_compiled_nrevoked(const struct dlg_config *cfg);
-
-/* The hash the format uses (64-bit, 4 lanes; not cryptographic: it catches
- * corruption, the file's owner and mode keep others from writing it). */
-uint64_t dlg_cpl_hash(const void *data, size_t len);
 
 /* ---- writer (compiled_write.c) ----------------------------------------- */
 
-/* Serialize cfg (a config just loaded from the text) to path atomically (temp
- * file in the same directory, fsync, rename, fsync of the directory), mode
- * 0644, as root only.  When a source file changed in the time-stamp
- * granularity before cfg was loaded (or cfg carries no load time), the
- * writer waits out the granularity and loads the text again itself, so a
- * compiled form never records an identity a same-size rewrite could keep.
+/* Serialize cfg (a config just loaded from the text) to path atomically (an
+ * O_TMPFILE file in the same directory, fsync, linked under a temp name and
+ * renamed into place, fsync of the directory; temp names older than a minute
+ * that a killed writer left are swept), mode 0644, as root only.  When a
+ * source file changed in the time-stamp granularity before cfg was loaded
+ * (or cfg carries no load time), the writer waits out the granularity and
+ * loads the text again itself.  A source on a file system outside the
+ * allowlist: nothing is written, an older form at path is removed, -1.
  * Returns 0 written, -1 error (diag). */
 int dlg_compiled_write(const struct dlg_config *cfg, const char *path, struct dlg_diag *diag);
 
@@ -235,9 +179,16 @@ int dlg_compiled_write(const struct dlg_config *cfg, const char *path, struct dl
 int dlg_compiled_write_opt(const struct dlg_config *cfg, const char *path, unsigned flags,
                            struct dlg_diag *diag);
 
-/* dlg_config_load that records when it began (cfg->load_started_ns), so the
- * writer can tell whether the loaded identities are racily clean. */
-struct dlg_config *dlg_config_load_stamped(const char *path, struct dlg_diag *diag);
+/* Whether every source of cfg lies on a file system of the allowlist
+ * (dlg_cpl_fs_trusted): else no compiled form can be used for it, and diag
+ * says which file. */
+bool dlg_compiled_usable_for(const struct dlg_config *cfg, struct dlg_diag *diag);
+
+/* The file the writer would write for cfg, compiled at at (ns), into a
+ * malloc'd buffer, with no check of freshness or file systems (tests, fuzz
+ * seeds).  0, or -1 (no memory). */
+int dlg_compiled_serialize(const struct dlg_config *cfg, int64_t at, unsigned char **out,
+                           size_t *outlen);
 
 /* Remove a compiled form (used when the text config no longer loads). */
 int dlg_compiled_remove(const char *path);

@@ -1,6 +1,10 @@
-/* Writer of the compiled policy snapshot: see compiled.h. */
+/* Writer of the compiled policy snapshot: see compiled.h.  Records are
+ * written from the field lists (config_record.h), so every carried field of
+ * the config reaches the file. */
 #include "config/compiled.h"
+#include "config/config_record.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -10,26 +14,12 @@
 #include <time.h>
 #include <unistd.h>
 
-/* The compiled form must carry every field of the config that a reader
- * uses: a field added to one of these structs and not serialized would be
- * silently dropped by every reader of the compiled form (for example
- * key_binding = "required" would stop being enforced).  So a change of
- * their size stops the build here: serialize the new field (compiled.h
- * reserves DLG_CPL_ACTOR_KEY_REQUIRED for issue 12), read it back in compiled_read.c, extend
- * tests/unit/test_compiled.c's dump(), then update the size.  (x86_64.) */
-#if defined(__x86_64__)
-_Static_assert(sizeof(struct dlg_actor) == 152, "struct dlg_actor changed: see above");
-_Static_assert(sizeof(struct dlg_config) == 344, "struct dlg_config changed: see above");
-_Static_assert(sizeof(struct dlg_feed) == 80, "struct dlg_feed changed: see above");
-_Static_assert(sizeof(struct dlg_file_id) == 72, "struct dlg_file_id changed: see above");
-_Static_assert(sizeof(struct dlg_issuer) == 64, "struct dlg_issuer changed: see above");
-_Static_assert(sizeof(struct dlg_key) == 32, "struct dlg_key changed: see above");
-_Static_assert(sizeof(struct dlg_group) == 32, "struct dlg_group changed: see above");
-#endif
-
 /* How long the writer waits at most for the sources to stop being racily
  * clean (a coarse file system's 2 s tick plus margin). */
 #define WRITE_WAIT_MAX_NS (INT64_C(3) * 1000 * 1000 * 1000)
+/* A temp name older than this is a killed writer's: swept.  A live writer
+ * holds its name for the microseconds between linkat and rename. */
+#define STALE_TEMP_SECONDS 60
 
 struct buf {
     unsigned char *p;
@@ -41,7 +31,7 @@ static void *buf_add(struct buf *b, const void *data, size_t len)
 {
     if (b->oom)
         return NULL;
-    if (len > b->cap - b->n) {
+    if (b->p == NULL || len > b->cap - b->n) {
         size_t cap = b->cap ? b->cap : 256;
         while (cap - b->n < len) {
             if (cap > SIZE_MAX / 2) {
@@ -134,261 +124,203 @@ static uint32_t str(struct wr *w, const char *s)
     return (uint32_t)off;
 }
 
-static struct dlg_cpl_list list(struct wr *w, const struct dlg_strv *sv)
+static uint32_t count(const struct wr *w, int id)
 {
-    struct dlg_cpl_list l = {(uint32_t)(w->sec[DLG_CPL_SEC_LISTS].n / sizeof(uint32_t)),
-                             (uint32_t)sv->n};
+    return (uint32_t)(w->sec[id].n / dlg_cpl_record_size((unsigned)id));
+}
+
+static uint64_t pair(uint32_t first, size_t n)
+{
+    return (uint64_t)first | (uint64_t)n << 32;
+}
+
+static uint64_t ser_strv(struct wr *w, const struct dlg_strv *sv)
+{
+    uint32_t first = count(w, DLG_CPL_SEC_LISTS);
+
     for (size_t i = 0; i < sv->n; i++) {
         uint32_t o = str(w, sv->v[i]);
         buf_add(&w->sec[DLG_CPL_SEC_LISTS], &o, sizeof(o));
     }
-    return l;
+    return pair(first, sv->n);
 }
 
-static uint32_t count(const struct wr *w, int id, size_t rs)
+static uint64_t ser_cidrs(struct wr *w, const struct dlg_cidr *c, size_t n)
 {
-    return (uint32_t)(w->sec[id].n / rs);
+    uint32_t first = count(w, DLG_CPL_SEC_CIDRS);
+
+    for (size_t k = 0; k < n; k++) {
+        struct dlg_cpl_cidr cc;
+        memset(&cc, 0, sizeof(cc));
+        cc.family = (uint32_t)c[k].family;
+        cc.prefix = c[k].prefix;
+        memcpy(cc.addr, c[k].addr, sizeof(cc.addr));
+        buf_add(&w->sec[DLG_CPL_SEC_CIDRS], &cc, sizeof(cc));
+    }
+    return pair(first, n);
 }
 
-static void ser_global(struct wr *w, const struct dlg_config *cfg)
-{
-    struct dlg_cpl_global g;
+static void ser_record(struct wr *w, const struct dlg_record_type *rt, const void *obj, int section);
 
-    memset(&g, 0, sizeof(g));
-    g.version = cfg->version;
-    g.path = str(w, cfg->path);
-    g.host_name = str(w, cfg->host_name);
-    g.prompt = str(w, cfg->prompt);
-    g.acc_group = str(w, cfg->acc_group);
-    g.acc_home = str(w, cfg->acc_home);
-    g.acc_shell = str(w, cfg->acc_shell);
-    g.audit_file = str(w, cfg->audit_file);
-    g.revoke_file = str(w, cfg->revoke_file);
-    g.acc_gid = cfg->acc_gid;
-    g.uid_min = cfg->uid_min;
-    g.uid_max = cfg->uid_max;
-    g.audit_syslog = cfg->audit_syslog;
-    g.has_issued_before = cfg->has_issued_before;
-    g.host_aliases = list(w, &cfg->host_aliases);
-    g.revoked_actors = list(w, &cfg->revoked_actors);
-    g.revoked_principals = list(w, &cfg->revoked_principals);
-    g.revoked_issuers = list(w, &cfg->revoked_issuers);
-    g.revoked_keys = list(w, &cfg->revoked_keys);
-    g.clock_skew = cfg->clock_skew;
-    g.max_lifetime = cfg->max_lifetime;
-    g.issued_before = cfg->issued_before;
-    g.session_grace = cfg->session_grace;
-    buf_add(&w->sec[DLG_CPL_SEC_GLOBAL], &g, sizeof(g));
+static uint64_t ser_keys(struct wr *w, const struct dlg_key *keys, size_t n)
+{
+    uint32_t first = count(w, DLG_CPL_SEC_KEYS);
+
+    for (size_t k = 0; k < n; k++)
+        ser_record(w, &dlg_rt_key, &keys[k], DLG_CPL_SEC_KEYS);
+    return pair(first, n);
 }
 
-static void ser_sources(struct wr *w, const struct dlg_config *cfg)
+/* The 8-byte slot of one carried field. */
+static uint64_t ser_field(struct wr *w, const struct dlg_field *f, const unsigned char *base)
 {
-    for (size_t i = 0; i < cfg->nfiles; i++) {
-        const struct dlg_file_id *f = &cfg->files[i];
-        struct dlg_cpl_source s;
-        memset(&s, 0, sizeof(s));
-        s.path = str(w, f->path);
-        s.flags = f->absent ? DLG_CPL_SOURCE_ABSENT : 0;
-        s.dev = (uint64_t)f->dev;
-        s.ino = (uint64_t)f->ino;
-        s.size = (int64_t)f->size;
-        s.mtime_sec = (int64_t)f->mtime.tv_sec;
-        s.mtime_nsec = f->mtime.tv_nsec;
-        s.ctime_sec = (int64_t)f->ctime.tv_sec;
-        s.ctime_nsec = f->ctime.tv_nsec;
-        buf_add(&w->sec[DLG_CPL_SEC_SOURCES], &s, sizeof(s));
+    const void *m = base + f->off;
+    size_t cnt = f->count_off != 0 ? *(const size_t *)(const void *)(base + f->count_off) : 0;
+    uint64_t v = 0;
+
+    switch (f->kind) {
+    case DLG_FK_STR:
+    case DLG_FK_OSTR:
+    case DLG_FK_PATH:
+    case DLG_FK_CSTR:
+        return str(w, *(const char *const *)m);
+    case DLG_FK_STRV:
+        return ser_strv(w, m);
+    case DLG_FK_CIDRS:
+        return ser_cidrs(w, *(const struct dlg_cidr *const *)m, cnt);
+    case DLG_FK_KEYS:
+        return ser_keys(w, *(const struct dlg_key *const *)m, cnt);
+    case DLG_FK_BOOL:
+        return *(const bool *)m ? 1 : 0;
+    case DLG_FK_U32: {
+        uint32_t u;
+        memcpy(&u, m, sizeof(u));
+        return u;
+    }
+    case DLG_FK_I32: {
+        int i;
+        memcpy(&i, m, sizeof(i));
+        return (uint64_t)(int64_t)i;
+    }
+    case DLG_FK_I64:
+    case DLG_FK_U64:
+        memcpy(&v, m, sizeof(v));
+        return v;
+    case DLG_FK_TS: {
+        const struct timespec *t = m;
+        return (uint64_t)((int64_t)t->tv_sec * 1000000000 + t->tv_nsec);
+    }
+    default:
+        return 0;
     }
 }
 
-static void ser_issuers(struct wr *w, const struct dlg_config *cfg)
+/* One record of obj's carried fields, appended to section.  Nested arrays
+ * are written to their sections first, so the record is assembled apart. */
+static void ser_record(struct wr *w, const struct dlg_record_type *rt, const void *obj, int section)
 {
-    for (size_t i = 0; i < cfg->nissuers; i++) {
-        const struct dlg_issuer *is = &cfg->issuers[i];
-        struct dlg_cpl_issuer s;
-        memset(&s, 0, sizeof(s));
-        s.id = str(w, is->id);
-        s.typ = str(w, is->typ);
-        s.algorithms = list(w, &is->algorithms);
-        s.principals = list(w, &is->principals);
-        s.key_first = count(w, DLG_CPL_SEC_KEYS, sizeof(struct dlg_cpl_key));
-        s.nkeys = (uint32_t)is->nkeys;
-        for (size_t k = 0; k < is->nkeys; k++) {
-            struct dlg_cpl_key ck = {str(w, is->keys[k].kid), str(w, is->keys[k].file),
-                                     str(w, is->keys[k].src_file), is->keys[k].line};
-            buf_add(&w->sec[DLG_CPL_SEC_KEYS], &ck, sizeof(ck));
-        }
-        buf_add(&w->sec[DLG_CPL_SEC_ISSUERS], &s, sizeof(s));
+    uint64_t slots[64];
+    size_t k = 0;
+
+    if (rt->nslots > sizeof(slots) / sizeof(slots[0])) {
+        w->oom = true;
+        return;
     }
+    for (size_t i = 0; i < rt->nfields; i++)
+        if (dlg_field_carried(rt->fields[i].kind))
+            slots[k++] = ser_field(w, &rt->fields[i], obj);
+    buf_add(&w->sec[section], slots, k * sizeof(slots[0]));
 }
 
-static void ser_actors(struct wr *w, const struct dlg_config *cfg)
+/* ---- the steps of serialize ---------------------------------------------- */
+
+static void ser_tables(struct wr *w, const struct dlg_config *cfg)
 {
-    for (size_t i = 0; i < cfg->nactors; i++) {
-        const struct dlg_actor *a = &cfg->actors[i];
-        struct dlg_cpl_actor s;
-        memset(&s, 0, sizeof(s));
-        s.name = str(w, a->name);
-        s.comment = str(w, a->comment);
-        s.home = str(w, a->home);
-        s.shell = str(w, a->shell);
-        s.uid = a->uid;
-        s.flags = (a->has_sources ? DLG_CPL_ACTOR_HAS_SOURCES : 0) |
-                  (a->has_runas ? DLG_CPL_ACTOR_HAS_RUNAS : 0) |
-                  (a->revoked ? DLG_CPL_ACTOR_REVOKED : 0) |
-                  (a->key_required ? DLG_CPL_ACTOR_KEY_REQUIRED : 0);
-        s.groups = list(w, &a->groups);
-        s.principals = list(w, &a->principals);
-        s.services = list(w, &a->services);
-        s.runas = list(w, &a->runas);
-        s.cidr_first = count(w, DLG_CPL_SEC_CIDRS, sizeof(struct dlg_cpl_cidr));
-        s.ncidrs = (uint32_t)a->nsources;
-        for (size_t k = 0; k < a->nsources; k++) {
-            struct dlg_cpl_cidr cc;
-            memset(&cc, 0, sizeof(cc));
-            cc.family = (uint32_t)a->sources[k].family;
-            cc.prefix = a->sources[k].prefix;
-            memcpy(cc.addr, a->sources[k].addr, sizeof(cc.addr));
-            buf_add(&w->sec[DLG_CPL_SEC_CIDRS], &cc, sizeof(cc));
-        }
-        s.max_lifetime = a->max_lifetime;
-        s.approvals = a->approvals;
-        buf_add(&w->sec[DLG_CPL_SEC_ACTORS], &s, sizeof(s));
-    }
+    ser_record(w, &dlg_rt_config, cfg, DLG_CPL_SEC_GLOBAL);
+    for (size_t i = 0; i < cfg->nfiles; i++)
+        ser_record(w, &dlg_rt_file, &cfg->files[i], DLG_CPL_SEC_SOURCES);
+    for (size_t i = 0; i < cfg->nissuers; i++)
+        ser_record(w, &dlg_rt_issuer, &cfg->issuers[i], DLG_CPL_SEC_ISSUERS);
+    for (size_t i = 0; i < cfg->nactors; i++)
+        ser_record(w, &dlg_rt_actor, &cfg->actors[i], DLG_CPL_SEC_ACTORS);
     for (size_t i = 0; i < cfg->nactors; i++) {
         uint32_t ix = (uint32_t)(cfg->actors_by_uid[i] - cfg->actors);
         buf_add(&w->sec[DLG_CPL_SEC_ACTORS_BY_UID], &ix, sizeof(ix));
     }
-}
-
-static void ser_groups(struct wr *w, const struct dlg_config *cfg)
-{
-    for (size_t i = 0; i < cfg->ngroups; i++) {
-        const struct dlg_group *g = &cfg->groups[i];
-        struct dlg_cpl_group s;
-        memset(&s, 0, sizeof(s));
-        s.name = str(w, g->name);
-        s.gid = g->gid;
-        s.members = list(w, &g->members);
-        buf_add(&w->sec[DLG_CPL_SEC_GROUPS], &s, sizeof(s));
-    }
+    for (size_t i = 0; i < cfg->ngroups; i++)
+        ser_record(w, &dlg_rt_group, &cfg->groups[i], DLG_CPL_SEC_GROUPS);
     for (size_t i = 0; i < cfg->ngroups; i++) {
         uint32_t ix = (uint32_t)(cfg->groups_by_gid[i] - cfg->groups);
         buf_add(&w->sec[DLG_CPL_SEC_GROUPS_BY_GID], &ix, sizeof(ix));
     }
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-static void ser_revoked(struct wr *w, const struct dlg_config *cfg)
-{
-    struct buf *b = &w->sec[DLG_CPL_SEC_REVOKED];
-
-    for (size_t i = 0; i < cfg->nrevoked_tickets; i++) {
-        uint64_t h = dlg_cpl_id_hash(cfg->revoked_tickets[i].id);
-        buf_add(b, &h, sizeof(h));
+    for (size_t i = 0; i < cfg->nfeeds; i++)
+        ser_record(w, &dlg_rt_feed, &cfg->feeds[i], DLG_CPL_SEC_FEEDS);
+    /* the set as it is in memory: records and their pool */
+    const struct dlg_revoked_set *s = &cfg->revoked_tickets;
+    if (s->n > 0) {
+        buf_add(&w->sec[DLG_CPL_SEC_REVOKED], s->v, s->n * sizeof(*s->v));
+        buf_add(&w->sec[DLG_CPL_SEC_REVOKED_IDS], s->pool, s->pool_len);
     }
-    if (!b->oom && b->n > 0)
-        qsort(b->p, b->n / sizeof(uint64_t), sizeof(uint64_t), cmp_u64);
+    /* Terminated pools even when empty. */
+    buf_add(&w->sec[DLG_CPL_SEC_STRINGS], "", 1);
 }
 
-static void ser_feeds(struct wr *w, const struct dlg_config *cfg)
+/* The header and section table for the sections in w; the file size. */
+static size_t lay_out(struct wr *w, int64_t at, struct dlg_cpl_header *h,
+                      struct dlg_cpl_section tab[DLG_CPL_NSECTIONS])
 {
-    for (size_t i = 0; i < cfg->nfeeds; i++) {
-        const struct dlg_feed *f = &cfg->feeds[i];
-        struct dlg_cpl_feed s;
-        memset(&s, 0, sizeof(s));
-        s.id = str(w, f->id);
-        s.key = str(w, f->key);
-        s.url = str(w, f->url);
-        s.file = str(w, f->file);
-        s.ca = str(w, f->ca);
-        s.flags = (f->on_stale_end ? DLG_CPL_FEED_ON_STALE_END : 0) |
-                  (f->fetched ? DLG_CPL_FEED_FETCHED : 0);
-        s.refresh = f->refresh;
-        s.ver = f->ver;
-        s.iat = f->iat;
-        s.exp = f->exp;
-        buf_add(&w->sec[DLG_CPL_SEC_FEEDS], &s, sizeof(s));
+    size_t off = sizeof(*h) + DLG_CPL_NSECTIONS * sizeof(tab[0]);
+
+    for (int id = 1; id <= DLG_CPL_NSECTIONS; id++) {
+        struct buf *b = &w->sec[id];
+        off = (off + 7) & ~(size_t)7;
+        tab[id - 1].id = (uint32_t)id;
+        tab[id - 1].record_size = dlg_cpl_record_size((unsigned)id);
+        tab[id - 1].offset = off;
+        tab[id - 1].count = b->n / tab[id - 1].record_size;
+        tab[id - 1].hash = dlg_cpl_hash(b->p, b->n);
+        off += b->n;
     }
+    memset(h, 0, sizeof(*h));
+    memcpy(h->magic, DLG_CPL_MAGIC, sizeof(h->magic));
+    h->version = DLG_CPL_VERSION;
+    h->header_size = sizeof(*h);
+    h->compiled_at_ns = at;
+    h->nsections = DLG_CPL_NSECTIONS;
+    h->trusted = 1;
+    h->shape = dlg_fields_shape();
+    h->file_size = off;
+    h->table_hash = dlg_cpl_hash(tab, DLG_CPL_NSECTIONS * sizeof(tab[0]));
+    h->header_hash = 0;
+    h->header_hash = dlg_cpl_hash(h, sizeof(*h));
+    return off;
 }
 
-/* The whole file in memory; *out is malloc'd. */
-static int serialize(const struct dlg_config *cfg, int64_t at, unsigned char **out, size_t *outlen)
+int dlg_compiled_serialize(const struct dlg_config *cfg, int64_t at, unsigned char **out,
+                           size_t *outlen)
 {
     struct wr w;
     struct dlg_cpl_header h;
     struct dlg_cpl_section tab[DLG_CPL_NSECTIONS];
     struct buf file = {0};
+    size_t size;
     int rc = -1;
 
     memset(&w, 0, sizeof(w));
-    ser_global(&w, cfg);
-    ser_sources(&w, cfg);
-    ser_issuers(&w, cfg);
-    ser_actors(&w, cfg);
-    ser_groups(&w, cfg);
-    ser_revoked(&w, cfg);
-    ser_feeds(&w, cfg);
-    /* Terminated pools even when empty. */
-    buf_add(&w.sec[DLG_CPL_SEC_STRINGS], "", 1);
-
-    memset(&h, 0, sizeof(h));
-    memcpy(h.magic, DLG_CPL_MAGIC, sizeof(h.magic));
-    h.version = DLG_CPL_VERSION;
-    h.header_size = sizeof(h);
-    h.compiled_at_ns = at;
-    h.nsections = DLG_CPL_NSECTIONS;
-    h.trusted = 1;
-
-    size_t off = sizeof(h) + sizeof(tab);
+    ser_tables(&w, cfg);
+    for (int id = 1; id <= DLG_CPL_NSECTIONS; id++)
+        w.oom = w.oom || w.sec[id].oom;
     if (w.oom)
         goto out;
-    for (int id = 1; id <= DLG_CPL_NSECTIONS; id++) {
-        struct buf *b = &w.sec[id];
-        if (b->oom)
-            goto out;
-        off = (off + 7) & ~(size_t)7;
-        tab[id - 1].id = (uint32_t)id;
-        tab[id - 1].offset = off;
-        tab[id - 1].hash = dlg_cpl_hash(b->p, b->n);
-        off += b->n;
-    }
-    static const uint32_t rs[DLG_CPL_NSECTIONS + 1] = {
-        [DLG_CPL_SEC_STRINGS] = 1, [DLG_CPL_SEC_LISTS] = sizeof(uint32_t),
-        [DLG_CPL_SEC_GLOBAL] = sizeof(struct dlg_cpl_global),
-        [DLG_CPL_SEC_SOURCES] = sizeof(struct dlg_cpl_source),
-        [DLG_CPL_SEC_ISSUERS] = sizeof(struct dlg_cpl_issuer),
-        [DLG_CPL_SEC_KEYS] = sizeof(struct dlg_cpl_key),
-        [DLG_CPL_SEC_ACTORS] = sizeof(struct dlg_cpl_actor),
-        [DLG_CPL_SEC_ACTORS_BY_UID] = sizeof(uint32_t),
-        [DLG_CPL_SEC_CIDRS] = sizeof(struct dlg_cpl_cidr),
-        [DLG_CPL_SEC_GROUPS] = sizeof(struct dlg_cpl_group),
-        [DLG_CPL_SEC_GROUPS_BY_GID] = sizeof(uint32_t),
-        [DLG_CPL_SEC_REVOKED] = sizeof(uint64_t),
-        [DLG_CPL_SEC_FEEDS] = sizeof(struct dlg_cpl_feed),
-    };
-    for (int id = 1; id <= DLG_CPL_NSECTIONS; id++) {
-        tab[id - 1].record_size = rs[id];
-        tab[id - 1].count = w.sec[id].n / rs[id];
-    }
-    h.file_size = off;
-    h.table_hash = dlg_cpl_hash(tab, sizeof(tab));
-    h.header_hash = 0;
-    h.header_hash = dlg_cpl_hash(&h, sizeof(h));
-
+    size = lay_out(&w, at, &h, tab);
     buf_add(&file, &h, sizeof(h));
     buf_add(&file, tab, sizeof(tab));
     for (int id = 1; id <= DLG_CPL_NSECTIONS; id++) {
-        size_t pad = (size_t)tab[id - 1].offset - file.n;
-        buf_add(&file, NULL, pad);
+        buf_add(&file, NULL, (size_t)tab[id - 1].offset - file.n);
         if (w.sec[id].n > 0)
             buf_add(&file, w.sec[id].p, w.sec[id].n);
     }
-    if (file.oom || file.n != off)
+    if (file.oom || file.n != size)
         goto out;
     *out = file.p;
     *outlen = file.n;
@@ -401,6 +333,8 @@ out:
     free(file.p);
     return rc;
 }
+
+/* ---- when to write ------------------------------------------------------- */
 
 static int64_t now_ns(void)
 {
@@ -427,9 +361,9 @@ static int64_t gran_of(const struct stat *st)
  * new load would not be racy. */
 static int settled(const struct dlg_config *cfg, int64_t at, int64_t *until_ns)
 {
-    /* A config made by the reader is never serialized again: it holds its
-     * revoked ids only as hashes, and a lazy one no actors at all. */
-    int ok = at > 0 && cfg->compiled == NULL;
+    /* Only a config just read from the text is serialized: one made by the
+     * compiled reader carries no load time (a lazy one holds no actors). */
+    int ok = at > 0;
 
     *until_ns = 0;
     for (size_t i = 0; i < cfg->nfiles; i++) {
@@ -449,38 +383,188 @@ static int settled(const struct dlg_config *cfg, int64_t at, int64_t *until_ns)
         if (last + g + 1 > *until_ns)
             *until_ns = last + g + 1;
         /* changed since the load, or racily clean relative to it */
-        if (f->dev != st.st_dev || f->ino != st.st_ino || f->size != st.st_size ||
-            t_ns(&f->mtime) != t_ns(&st.st_mtim) || t_ns(&f->ctime) != t_ns(&st.st_ctim) ||
-            t_ns(&f->mtime) >= at - g || t_ns(&f->ctime) >= at - g)
+        if (!dlg_file_id_same(f, &st) || t_ns(&f->mtime) >= at - g || t_ns(&f->ctime) >= at - g)
             ok = 0;
     }
     return ok;
 }
 
-struct dlg_config *dlg_config_load_stamped(const char *path, struct dlg_diag *diag)
+/* cfg, or a config loaded again once its sources settled (*own). */
+static const struct dlg_config *settle(const struct dlg_config *cfg, unsigned flags,
+                                       struct dlg_config **own, int *rc, struct dlg_diag *diag)
 {
-    int64_t at = now_ns();
-    struct dlg_config *cfg = dlg_config_load(path, diag);
+    int64_t until;
 
-    if (cfg != NULL)
-        cfg->load_started_ns = at;
-    return cfg;
+    *own = NULL;
+    if (settled(cfg, cfg->load_started_ns, &until))
+        return cfg;
+    /* The identities cfg recorded might not pin its content: wait out the
+     * time-stamp granularity, then load the text again. */
+    if (flags & DLG_CPL_WRITE_NOWAIT) {
+        *rc = 1;
+        return NULL;
+    }
+    for (int tries = 0; tries < 3; tries++) {
+        int64_t wait = until - now_ns();
+        if (wait > WRITE_WAIT_MAX_NS)
+            wait = WRITE_WAIT_MAX_NS;
+        if (wait > 0) {
+            struct timespec d = {wait / 1000000000, wait % 1000000000};
+            while (nanosleep(&d, &d) != 0 && errno == EINTR)
+                ;
+        }
+        *own = dlg_config_load_stamped(cfg->path, diag);
+        if (*own == NULL)
+            return NULL;
+        if (settled(*own, (*own)->load_started_ns, &until))
+            return *own;
+        dlg_config_free(*own);
+        *own = NULL;
+    }
+    dlg_diag_error(diag, cfg->path, 0, "keeps changing; compiled form not written");
+    return NULL;
+}
+
+bool dlg_compiled_usable_for(const struct dlg_config *cfg, struct dlg_diag *diag)
+{
+    for (size_t i = 0; i < cfg->nfiles; i++) {
+        char buf[32];
+        const char *name;
+        if (cfg->files[i].absent)   /* its file system is judged once it appears */
+            continue;
+        if (!dlg_cpl_fs_trusted(cfg->files[i].fs_type, buf, sizeof(buf), &name)) {
+            dlg_diag_error(diag, cfg->files[i].path, 0,
+                           "on %s, a file system whose change time is not kept by the kernel "
+                           "alone: no compiled form is used for it (readers read the text)", name);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* ---- the atomic write ------------------------------------------------------ */
+
+/* Remove the temp names (".NAME.XXXXXX") that killed writers left in dir,
+ * older than STALE_TEMP_SECONDS. */
+static void sweep_temps(int dfd, const char *name)
+{
+    size_t nl = strlen(name);
+    int fd = dup(dfd);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    struct dirent *e;
+    time_t now = time(NULL);
+
+    if (d == NULL) {
+        if (fd >= 0)
+            close(fd);
+        return;
+    }
+    while ((e = readdir(d)) != NULL) {
+        struct stat st;
+        const char *n = e->d_name;
+        if (n[0] != '.' || strncmp(n + 1, name, nl) != 0 || n[1 + nl] != '.' ||
+            strlen(n + 2 + nl) != 6)
+            continue;
+        if (fstatat(dfd, n, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+            st.st_uid == 0 && now - st.st_mtime > STALE_TEMP_SECONDS)
+            (void)unlinkat(dfd, n, 0);
+    }
+    closedir(d);
+}
+
+/* An unnamed file in dir (O_TMPFILE): a writer killed before the link leaves
+ * nothing behind.  Where the file system has no O_TMPFILE, a named temp file
+ * (*tmpname set; the sweep catches what a killed writer left). */
+static int open_unnamed(int dfd, const char *dir, const char *tmpl, char **tmpname)
+{
+    int fd = openat(dfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+
+    *tmpname = NULL;
+    if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
+        return fd;
+    if (asprintf(tmpname, "%s/%s", dir, tmpl) < 0) {
+        *tmpname = NULL;
+        errno = ENOMEM;
+        return -1;
+    }
+    fd = mkostemp(*tmpname, O_CLOEXEC);
+    if (fd < 0) {
+        free(*tmpname);
+        *tmpname = NULL;
+    }
+    return fd;
+}
+
+static int write_all(int fd, const unsigned char *data, size_t len)
+{
+    for (size_t done = 0; done < len;) {
+        ssize_t n = write(fd, data + done, len - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            if (n == 0)
+                errno = EIO;
+            return -1;
+        }
+        done += (size_t)n;
+    }
+    return 0;
+}
+
+/* Give the unnamed file fd a temp name in dfd (linkat), then rename it over
+ * name: readers see the old file or the new one, never a part. */
+static int link_into_place(int fd, int dfd, const char *name, const char *tmpl)
+{
+    char tmp[256], proc[64];
+
+    for (int tries = 0; tries < 16; tries++) {
+        unsigned long r = (unsigned long)now_ns() ^ ((unsigned long)getpid() << 20) ^
+                          (unsigned long)tries * 2654435761u;
+        static const char digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+        size_t tl = strlen(tmpl) - 6;
+        if (tl + 7 > sizeof(tmp))
+            return -1;
+        memcpy(tmp, tmpl, tl);
+        for (int i = 0; i < 6; i++, r /= 62)
+            tmp[tl + (size_t)i] = digits[r % 62];
+        tmp[tl + 6] = '\0';
+        int rc = linkat(fd, "", dfd, tmp, AT_EMPTY_PATH);
+        if (rc != 0 && errno != EEXIST) {
+            /* without CAP_DAC_READ_SEARCH: the same through /proc */
+            snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+            rc = linkat(AT_FDCWD, proc, dfd, tmp, AT_SYMLINK_FOLLOW);
+        }
+        if (rc != 0 && errno == EEXIST)
+            continue;
+        if (rc != 0)
+            return -1;
+        if (renameat(dfd, tmp, dfd, name) != 0) {
+            int e = errno;
+            (void)unlinkat(dfd, tmp, 0);
+            errno = e;
+            return -1;
+        }
+        return 0;
+    }
+    errno = EEXIST;
+    return -1;
 }
 
 static int write_atomic(const char *path, const unsigned char *data, size_t len,
                         struct dlg_diag *diag)
 {
-    char *dir = NULL, *tmp = NULL, err[256];
-    const char *slash = strrchr(path, '/');
+    char *dir = NULL, *tmpl = NULL, *tmpname = NULL, err[256];
+    const char *slash = strrchr(path, '/'), *name;
     int fd = -1, dfd = -1, rc = -1;
 
-    if (slash == NULL || path[0] != '/') {
+    if (slash == NULL || path[0] != '/' || slash[1] == '\0') {
         dlg_diag_error(diag, path, 0, "the compiled form needs an absolute path");
         return -1;
     }
+    name = slash + 1;
     dir = strndup(path, slash == path ? 1 : (size_t)(slash - path));
-    if (dir == NULL || asprintf(&tmp, "%s/.%s.XXXXXX", slash == path ? "" : dir, slash + 1) < 0) {
-        tmp = NULL;
+    if (dir == NULL || asprintf(&tmpl, ".%s.XXXXXX", name) < 0) {
+        tmpl = NULL;
         dlg_diag_error(diag, path, 0, "out of memory");
         goto out;
     }
@@ -495,49 +579,38 @@ static int write_atomic(const char *path, const unsigned char *data, size_t len,
         dlg_diag_error(diag, dir, 0, "%s", err);
         goto out;
     }
-    fd = mkostemp(tmp, O_CLOEXEC);
+    dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0) {
+        dlg_diag_error(diag, dir, 0, "%s", strerror(errno));
+        goto out;
+    }
+    sweep_temps(dfd, name);
+    fd = open_unnamed(dfd, dir, tmpl, &tmpname);
     if (fd < 0) {
-        dlg_diag_error(diag, tmp, 0, "%s", strerror(errno));
+        dlg_diag_error(diag, dir, 0, "temp file: %s", strerror(errno));
         goto out;
     }
-    if (fchmod(fd, 0644) != 0) {
-        dlg_diag_error(diag, tmp, 0, "fchmod: %s", strerror(errno));
+    if (fchmod(fd, 0644) != 0 || write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+        dlg_diag_error(diag, path, 0, "write: %s", strerror(errno));
         goto out;
     }
-    for (size_t done = 0; done < len;) {
-        ssize_t n = write(fd, data + done, len - done);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            dlg_diag_error(diag, tmp, 0, "write: %s", n < 0 ? strerror(errno) : "short write");
-            goto out;
-        }
-        done += (size_t)n;
-    }
-    if (fsync(fd) != 0 || close(fd) != 0) {
-        fd = -1;
-        dlg_diag_error(diag, tmp, 0, "fsync: %s", strerror(errno));
-        goto out;
-    }
-    fd = -1;
-    if (rename(tmp, path) != 0) {
+    if (tmpname != NULL ? rename(tmpname, path) : link_into_place(fd, dfd, name, tmpl)) {
         dlg_diag_error(diag, path, 0, "rename: %s", strerror(errno));
         goto out;
     }
-    free(tmp);
-    tmp = NULL;
-    dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        (void)fsync(dfd);
-        close(dfd);
-    }
+    free(tmpname);
+    tmpname = NULL;
+    (void)fsync(dfd);
     rc = 0;
 out:
     if (fd >= 0)
         close(fd);
-    if (tmp != NULL)
-        unlink(tmp);
-    free(tmp);
+    if (dfd >= 0)
+        close(dfd);
+    if (tmpname != NULL)
+        unlink(tmpname);
+    free(tmpname);
+    free(tmpl);
     free(dir);
     return rc;
 }
@@ -546,9 +619,9 @@ int dlg_compiled_write_opt(const struct dlg_config *cfg, const char *path, unsig
                            struct dlg_diag *diag)
 {
     struct dlg_config *own = NULL;
+    const struct dlg_config *use;
     unsigned char *data = NULL;
     size_t len = 0;
-    int64_t at, until;
     int rc = -1;
 
     if (cfg == NULL || path == NULL) {
@@ -559,38 +632,15 @@ int dlg_compiled_write_opt(const struct dlg_config *cfg, const char *path, unsig
         dlg_diag_error(diag, path, 0, "only root writes the compiled form");
         return -1;
     }
-    at = cfg->load_started_ns;
-    if (!settled(cfg, at, &until)) {
-        /* The identities cfg recorded might not pin its content: wait out
-         * the time-stamp granularity, then load the text again. */
-        if (flags & DLG_CPL_WRITE_NOWAIT)
-            return 1;
-        for (int tries = 0; tries < 3; tries++) {
-            int64_t now = now_ns(), wait = until - now;
-            if (wait > WRITE_WAIT_MAX_NS)
-                wait = WRITE_WAIT_MAX_NS;
-            if (wait > 0) {
-                struct timespec d = {wait / 1000000000, wait % 1000000000};
-                while (nanosleep(&d, &d) != 0 && errno == EINTR)
-                    ;
-            }
-            dlg_config_free(own);
-            own = dlg_config_load_stamped(cfg->path, diag);
-            if (own == NULL)
-                goto out;
-            if (settled(own, own->load_started_ns, &until))
-                break;
-            dlg_config_free(own);
-            own = NULL;
-        }
-        if (own == NULL) {
-            dlg_diag_error(diag, cfg->path, 0, "keeps changing; compiled form not written");
-            goto out;
-        }
-        cfg = own;
-        at = own->load_started_ns;
+    use = settle(cfg, flags, &own, &rc, diag);
+    if (use == NULL)
+        goto out;
+    rc = -1;
+    if (!dlg_compiled_usable_for(use, diag)) {
+        (void)dlg_compiled_remove(path);    /* an older form must not outlive this */
+        goto out;
     }
-    if (serialize(cfg, at, &data, &len) != 0) {
+    if (dlg_compiled_serialize(use, use->load_started_ns, &data, &len) != 0) {
         dlg_diag_error(diag, path, 0, "out of memory");
         goto out;
     }

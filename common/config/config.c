@@ -13,96 +13,14 @@
  * libconfig parses that one expanded text with config_read_string; a map of
  * segments (expanded line -> file, line) keeps every FILE:LINE right. */
 #include "config/config_int.h"
-#include "config/compiled.h"
+#include "config/config_record.h"
 
 #include <errno.h>
 #include <locale.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-
-/* ---- freeing ----------------------------------------------------------- */
-
-static void free_actor(struct dlg_actor *a)
-{
-    free(a->name);
-    free(a->comment);
-    free(a->home);
-    free(a->shell);
-    dlg_strv_free(&a->groups);
-    dlg_strv_free(&a->principals);
-    dlg_strv_free(&a->services);
-    free(a->sources);
-    dlg_strv_free(&a->runas);
-}
-
-static void free_issuer(struct dlg_issuer *is)
-{
-    free(is->id);
-    dlg_strv_free(&is->algorithms);
-    dlg_strv_free(&is->principals);
-    free(is->typ);
-    for (size_t k = 0; k < is->nkeys; k++) {
-        free(is->keys[k].kid);
-        free(is->keys[k].file);
-    }
-    free(is->keys);
-}
-
-static void free_feed(struct dlg_feed *f)
-{
-    free(f->id);
-    free(f->key);
-    free(f->url);
-    free(f->file);
-    free(f->ca);
-}
-
-void dlg_config_free(struct dlg_config *cfg)
-{
-    if (cfg == NULL)
-        return;
-    if (cfg->compiled != NULL) {
-        dlg_compiled_release(cfg);     /* made by compiled_read.c */
-        return;
-    }
-    free(cfg->path);
-    free(cfg->host_name);
-    dlg_strv_free(&cfg->host_aliases);
-    free(cfg->prompt);
-    for (size_t i = 0; i < cfg->nissuers; i++)
-        free_issuer(&cfg->issuers[i]);
-    free(cfg->issuers);
-    free(cfg->acc_group);
-    free(cfg->acc_home);
-    free(cfg->acc_shell);
-    for (size_t i = 0; i < cfg->nactors; i++)
-        free_actor(&cfg->actors[i]);
-    free(cfg->actors);
-    free(cfg->actors_by_uid);
-    for (size_t i = 0; i < cfg->ngroups; i++) {
-        free(cfg->groups[i].name);
-        dlg_strv_free(&cfg->groups[i].members);
-    }
-    free(cfg->groups);
-    free(cfg->groups_by_gid);
-    free(cfg->audit_file);
-    free(cfg->revoke_file);
-    for (size_t i = 0; i < cfg->nrevoked_tickets; i++)
-        free(cfg->revoked_tickets[i].id);
-    free(cfg->revoked_tickets);
-    dlg_strv_free(&cfg->revoked_actors);
-    dlg_strv_free(&cfg->revoked_principals);
-    dlg_strv_free(&cfg->revoked_issuers);
-    dlg_strv_free(&cfg->revoked_keys);
-    for (size_t i = 0; i < cfg->nfiles; i++)
-        free(cfg->files[i].path);
-    free(cfg->files);
-    for (size_t i = 0; i < cfg->nfeeds; i++)
-        free_feed(&cfg->feeds[i]);
-    free(cfg->feeds);
-    free(cfg);
-}
+#include <time.h>
 
 /* ---- the loader -------------------------------------------------------- */
 
@@ -133,24 +51,70 @@ void validate(struct loader *L, const config_setting_t *root)
     load_sessions(L, root);
 }
 
-/* After parsing: libconfig must not have opened any file itself (every
- * @include was expanded from a trust-checked descriptor). */
-void verify_includes(struct loader *L, const config_t *c)
+/* Read the main file through its trust-checked descriptor, expand its
+ * @includes and parse the result: 0 with *c initialized, -1 (errors in L). */
+static int read_and_parse(struct loader *L, config_t *c, bool *have_c)
 {
-    for (unsigned i = 0; i < c->num_filenames; i++) {
-        const char *f = c->filenames[i];
-        lerr(L, f != NULL ? f : L->path, 0, "included file was not trust-checked");
-    }
-}
-
-static struct dlg_config *load(const char *path, struct dlg_diag *diag, bool revoke_only,
-                               bool *raced)
-{
-    struct loader L = {.path = path, .diag = diag, .revoke_only = revoke_only, .xline = 1};
     char err[512];
-    char *text = NULL, *main_text;
+    char *text = NULL;
     size_t len;
     struct stat st;
+
+    if (dlg_read_trusted(L->path, CONFIG_MAX_BYTES, &text, &len, &st, err, sizeof(err)) != 0) {
+        if (errno == EAGAIN)
+            L->raced = true;
+        lerr(L, NULL, 0, "%s", err);
+        return -1;
+    }
+    if (strlen(text) != len) {
+        lerr(L, L->path, 0, "contains a NUL byte");
+        free(text);
+        return -1;
+    }
+    if (add_file(L, L->path, &st, text) != 0)       /* takes text */
+        return -1;
+    if (scan_text(L, L->cfg->files[0].path, L->texts[0], len, 0) != 0 || L->xbuf == NULL)
+        return -1;                      /* never let libconfig open an untrusted file */
+
+    /* Parse the very bytes we checked, includes spliced in. */
+    config_init(c);
+    *have_c = true;
+    /* libconfig 1.5 resolves a relative @include against this: none is left */
+    config_set_include_dir(c, "/nonexistent/delegate-includes-are-expanded");
+    locale_t saved = uselocale((locale_t)0);
+    int ok = config_read_string(c, L->xbuf);
+    uselocale(saved);
+    if (!ok) {
+        const char *ef = config_error_file(c);
+        int el = config_error_line(c);
+        lerr(L, ef != NULL ? ef : map_file(L, el), ef != NULL ? el : map_line(L, el), "%s",
+             config_error_text(c));
+        return -1;
+    }
+    verify_includes(L, c);
+    return 0;                           /* validate even after a lexical error: all errors at once */
+}
+
+/* The loader's scratch, freed; L->cfg is kept. */
+static void loader_done(struct loader *L, config_t *c, bool have_c)
+{
+    if (have_c)
+        config_destroy(c);
+    for (size_t i = 0; L->texts != NULL && i < L->cfg->nfiles; i++)
+        free(L->texts[i]);
+    free(L->texts);
+    free(L->xbuf);
+    free(L->segs);
+}
+
+/* One load: trust-checked read, @include expansion, parse, validation,
+ * indexes.  revoke_only: a file of nothing but a revoke group (optional:
+ * not even that). */
+static struct dlg_config *load(const char *path, struct dlg_diag *diag, bool revoke_only,
+                               bool revoke_optional, bool *raced)
+{
+    struct loader L = {.path = path, .diag = diag, .revoke_only = revoke_only,
+                       .revoke_optional = revoke_optional, .xline = 1};
     config_t c;
     bool have_c = false;
 
@@ -158,60 +122,18 @@ static struct dlg_config *load(const char *path, struct dlg_diag *diag, bool rev
         dlg_diag_error(diag, NULL, 0, "no configuration file given");
         return NULL;
     }
-    L.cfg = calloc(1, sizeof(*L.cfg));
-    if (L.cfg == NULL) {
+    L.cfg = new_text_config();
+    if (L.cfg == NULL || dup_str(&L, &L.cfg->path, path) != 0) {
         dlg_diag_error(diag, path, 0, "out of memory");
+        dlg_config_free(L.cfg);
         return NULL;
     }
-    if (dup_str(&L, &L.cfg->path, path) != 0)
-        goto out;
-    if (dlg_read_trusted(path, CONFIG_MAX_BYTES, &text, &len, &st, err, sizeof(err)) != 0) {
-        if (errno == EAGAIN)
-            L.raced = true;
-        lerr(&L, NULL, 0, "%s", err);
-        goto out;
+    if (read_and_parse(&L, &c, &have_c) == 0) {
+        validate(&L, config_root_setting(&c));
+        if (L.nerr == 0 && !revoke_only)
+            build_indexes(&L);
     }
-    if (strlen(text) != len) {
-        lerr(&L, path, 0, "contains a NUL byte");
-        goto out;
-    }
-    if (add_file(&L, path, &st, text) != 0) {
-        text = NULL;
-        goto out;
-    }
-    main_text = text;
-    text = NULL;
-    if (scan_text(&L, L.cfg->files[0].path, main_text, len, 0) != 0 || L.xbuf == NULL)
-        goto out;                       /* never let libconfig open an untrusted file */
-
-    /* Parse the very bytes we checked, includes spliced in. */
-    config_init(&c);
-    have_c = true;
-    /* libconfig 1.5 resolves a relative @include against this: none is left */
-    config_set_include_dir(&c, "/nonexistent/delegate-includes-are-expanded");
-    locale_t saved = uselocale((locale_t)0);
-    int ok = config_read_string(&c, L.xbuf);
-    uselocale(saved);
-    if (!ok) {
-        const char *ef = config_error_file(&c);
-        int el = config_error_line(&c);
-        lerr(&L, ef != NULL ? ef : map_file(&L, el), ef != NULL ? el : map_line(&L, el), "%s",
-             config_error_text(&c));
-        goto out;
-    }
-    verify_includes(&L, &c);
-    validate(&L, config_root_setting(&c));
-    if (L.nerr == 0)
-        build_indexes(&L);
-out:
-    if (have_c)
-        config_destroy(&c);
-    free(text);
-    for (size_t i = 0; L.texts != NULL && i < L.cfg->nfiles; i++)
-        free(L.texts[i]);
-    free(L.texts);
-    free(L.xbuf);
-    free(L.segs);
+    loader_done(&L, &c, have_c);
     *raced = L.raced;
     if (L.nerr > 0) {
         dlg_config_free(L.cfg);
@@ -243,7 +165,7 @@ struct dlg_config *dlg_config_load(const char *path, struct dlg_diag *diag)
         bool raced = false;
 
         memset(&tmp, 0, sizeof(tmp));
-        cfg = load(path, &tmp, false, &raced);
+        cfg = load(path, &tmp, false, false, &raced);
         if (cfg != NULL || !raced || attempt + 1 == LOAD_RACE_RETRIES) {
             diag_move(diag, &tmp);
             break;
@@ -253,30 +175,34 @@ struct dlg_config *dlg_config_load(const char *path, struct dlg_diag *diag)
     return cfg;
 }
 
+struct dlg_config *dlg_config_load_stamped(const char *path, struct dlg_diag *diag)
+{
+    struct timespec ts;
+    int64_t at = clock_gettime(CLOCK_REALTIME, &ts) == 0
+                     ? (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec : 0;
+    struct dlg_config *cfg = dlg_config_load(path, diag);
+
+    if (cfg != NULL)
+        cfg->load_started_ns = at;
+    return cfg;
+}
+
 int dlg_revoke_file_validate(const char *path, struct dlg_diag *diag)
 {
     bool raced = false;
-    struct dlg_config *cfg = load(path, diag, true, &raced);
+    struct dlg_config *cfg = load(path, diag, true, false, &raced);
     if (cfg == NULL)
         return -1;
     dlg_config_free(cfg);
     return 0;
 }
 
-bool dlg_config_unchanged(const struct dlg_config *cfg)
+int dlg_revoke_file_check(const char *path, struct dlg_diag *diag)
 {
-    struct stat st;
-
+    bool raced = false;
+    struct dlg_config *cfg = load(path, diag, true, true, &raced);
     if (cfg == NULL)
-        return false;
-    for (size_t i = 0; i < cfg->nfiles; i++) {
-        if (cfg->files[i].absent) {
-            if (lstat(cfg->files[i].path, &st) == 0 || (errno != ENOENT && errno != ENOTDIR))
-                return false;
-            continue;
-        }
-        if (lstat(cfg->files[i].path, &st) != 0 || !same_identity(&cfg->files[i], &st))
-            return false;
-    }
-    return true;
+        return -1;
+    dlg_config_free(cfg);
+    return 0;
 }

@@ -1,11 +1,17 @@
-/* The host's delegation config (DESIGN.md §6), loaded with libconfig into an
- * immutable value.  libconfig + libc only: the NSS module links this. */
+/* The host's delegation config (DESIGN.md §6) as one immutable value, and
+ * the lookups every reader uses.  Two loaders make this value: the text
+ * loader (config.c, libconfig) and the compiled snapshot's reader
+ * (compiled_read.c, libc only); both fill the same structs with the same
+ * meaning, and the lookups below never ask which of them ran.  libc only:
+ * the NSS module links this. */
 #ifndef DLG_CONFIG_H
 #define DLG_CONFIG_H
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "util/util.h"
 
@@ -14,145 +20,136 @@
  * revoked ticket ids) keeps at least this margin past the ticket's exp. */
 #define DLG_CLOCK_SKEW_MAX 600
 
+#include "config/config_fields.h"
+
+struct dlg_config;
+
 struct dlg_key {
-    char *kid;
-    char *file;                 /* absolute path of the PEM public key */
-    const char *src_file;       /* where it was configured (points into cfg->files) */
-    int line;
+    DLG_KEY_FIELDS(DLG_DECL)
 };
 
 struct dlg_issuer {
-    char *id;
-    struct dlg_strv algorithms; /* "EdDSA", "ES256", "RS256", "PS256" ("Ed25519" normalised to "EdDSA") */
-    struct dlg_strv principals; /* "*" = any */
-    char *typ;                  /* "dlg+jwt" (default) or "JWT" */
-    struct dlg_key *keys;
-    size_t nkeys;
+    DLG_ISSUER_FIELDS(DLG_DECL)
 };
 
 struct dlg_actor {
-    char *name;
-    uid_t uid;
-    char *comment;              /* "" if unset */
-    char *home;                 /* already expanded (%u) */
-    char *shell;                /* actor's or accounts.shell */
-    struct dlg_strv groups;     /* extra group names, each defined in cfg->groups */
-    struct dlg_strv principals; /* "*" = any */
-    struct dlg_strv services;
-    bool has_sources;
-    struct dlg_cidr *sources;
-    size_t nsources;
-    bool has_runas;
-    struct dlg_strv runas;
-    int64_t max_lifetime;       /* effective: min(actor, tickets.max_lifetime) */
-    int approvals;
-    bool revoked;               /* listed in revoke.actors */
-    bool key_required;          /* key_binding = "required": tickets need cnf */
+    DLG_ACTOR_FIELDS(DLG_DECL)
 };
 
 struct dlg_group {
-    char *name;
-    gid_t gid;
-    struct dlg_strv members;    /* actor names (revoked actors excluded) */
-};
-
-struct dlg_revoked_ticket {
-    char *id;
-    int64_t until;              /* 0 = no until given */
+    DLG_GROUP_FIELDS(DLG_DECL)
 };
 
 struct dlg_file_id {
-    char *path;
-    dev_t dev;
-    ino_t ino;
-    off_t size;
-    struct timespec mtime;
-    struct timespec ctime;      /* catches chmod/chown, which leave mtime alone */
-    bool absent;                /* read as not existing (a feed never fetched):
-                                   unchanged only while it still does not exist */
+    DLG_FILE_FIELDS(DLG_DECL)
 };
 
-/* A revocation feed (DESIGN.md §6a): feeds = ( { id; key; url | file; ca;
- * refresh; on_stale; } ).  Its revocations are merged into the config's
- * revoke lists (they count exactly like revoked.conf's); what the loader
- * knows of its last accepted version comes from DLG_FEED_REVOKED_DIR/ID.conf
- * (config_feed.c), which delegatectl writes after verifying the feed. */
+/* Its revocations are merged into the config's revoke lists (they count
+ * exactly like revoked.conf's). */
 struct dlg_feed {
-    char *id;                   /* [A-Za-z0-9._-], not starting with '.' */
-    char *key;                  /* absolute path of its public key (Ed25519 or P-256 PEM) */
-    char *url;                  /* "https://...", or NULL */
-    char *file;                 /* absolute path of a local copy, or NULL */
-    char *ca;                   /* CA bundle for url; NULL: the system's CAs */
-    int64_t refresh;            /* seconds between fetches, default 30 */
-    bool on_stale_end;          /* on_stale = "end": stale also ends live sessions */
-    bool fetched;               /* a verified version is on the host */
-    int64_t ver, iat, exp;      /* of that version (0 when !fetched) */
+    DLG_FEED_FIELDS(DLG_DECL)
 };
+
+/* A set of revoked ticket ids with their `until` (0 = none given): one table
+ * of records sorted by (hash, id) and the pool of NUL-terminated ids they
+ * point into.  The hash only orders the table for a binary search: every hit
+ * is confirmed against the stored id, so an id that merely collides with a
+ * revoked one is never taken for it.  The text loader builds it
+ * (dlg_revoked_set_build), the compiled reader maps it as it is on disk. */
+struct dlg_revoked_rec {
+    uint64_t hash;              /* dlg_revoked_hash(id) */
+    uint32_t id;                /* offset of the id in pool */
+    uint32_t reserved;          /* 0 */
+    int64_t until;
+};
+struct dlg_revoked_set {
+    const struct dlg_revoked_rec *v;
+    size_t n;
+    const char *pool;
+    size_t pool_len;
+};
+
+/* sessions.tasks_max: the default, and the most a session may be given */
+#define DLG_DEFAULT_TASKS_MAX 1024
+#define DLG_TASKS_MAX_LIMIT 4194304
 
 struct dlg_config {
-    int version;
-    char *path;                 /* main config file */
-
-    char *host_name;
-    struct dlg_strv host_aliases;
-
-    int64_t clock_skew;         /* default 60 */
-    int64_t max_lifetime;       /* default 3600 */
-    char *prompt;               /* default "Delegation ticket: " */
-
-    struct dlg_issuer *issuers;
-    size_t nissuers;
-
-    char *acc_group;            /* accounts.group, default "delegated" */
-    gid_t acc_gid;
-    uid_t uid_min, uid_max;
-    char *acc_home;             /* template with %u, default "/var/lib/delegate/%u" */
-    char *acc_shell;            /* default "/usr/sbin/nologin" */
-
-    struct dlg_actor *actors;   /* sorted by name (strcmp) */
-    size_t nactors;
-    struct dlg_actor **actors_by_uid; /* sorted by uid */
-
-    struct dlg_group *groups;   /* groups = (...) entries, sorted by name; the
-                                   accounts group is NOT in this list */
-    size_t ngroups;
-
-    bool audit_syslog;          /* default true */
-    char *audit_file;           /* NULL = no file */
-
-    /* revoke = { ... } */
-    char *revoke_file;          /* file the revoke group came from, NULL if none */
-    struct dlg_revoked_ticket *revoked_tickets; /* sorted by id */
-    size_t nrevoked_tickets;
-    struct dlg_strv revoked_actors, revoked_principals, revoked_issuers, revoked_keys;
-    bool has_issued_before;
-    int64_t issued_before;
-
-    /* every file read (main + includes), for cache validation */
-    struct dlg_file_id *files;
-    size_t nfiles;
-
-    struct dlg_group **groups_by_gid; /* the ngroups entries of groups, sorted by gid */
-
-    /* Compiled form (issue 13, common/compiled.h).  load_started_ns: the
-     * CLOCK_REALTIME time (ns) at which dlg_config_load_stamped began, 0 when
-     * unknown.  compiled: set only on a config materialized from the compiled
-     * form, whose strings point into its mapping; dlg_config_free releases it. */
-    int64_t load_started_ns;
-    void *compiled;
-    int64_t session_grace;      /* sessions.grace: SIGHUP..SIGKILL seconds, default 5 */
-
-    struct dlg_feed *feeds;     /* feeds = ( ... ), in config order */
-    size_t nfeeds;
+    DLG_CONFIG_FIELDS(DLG_DECL)
 };
 
-/* Load, trust-check and validate.  On any error returns NULL and fills diag
- * with "FILE:LINE: message" lines (diag may be NULL).  Warnings (only the
- * ones that need no NSS, i.e. none from the loader itself) go to
- * diag->warnings.  Thread-safe: uses one config_t per call and restores the
- * calling thread's locale. */
-struct dlg_config *dlg_config_load(const char *path, struct dlg_diag *diag);
+/* ---- lookups (config_lookup.c) ------------------------------------------ */
+
+/* The actor named name (by uid): 1 found (*out set), 0 no such actor, -1 the
+ * config could not answer (an internal error).  A decision must never read
+ * -1 as "not an actor": it denies actors with config_error (DESIGN §3 fail
+ * closed) while users that are not actors keep their other routes. */
+int dlg_config_find_actor(const struct dlg_config *cfg, const char *name,
+                          const struct dlg_actor **out);
+int dlg_config_find_actor_by_uid(const struct dlg_config *cfg, uid_t uid,
+                                 const struct dlg_actor **out);
+/* The same, NULL for "absent" and for "could not answer" alike: only for
+ * callers where both mean "show nothing" (NSS entries, reports). */
+const struct dlg_actor *dlg_config_actor(const struct dlg_config *cfg, const char *name);
+const struct dlg_actor *dlg_config_actor_by_uid(const struct dlg_config *cfg, uid_t uid);
+/* O(log n), NULL when absent (these tables are always held whole). */
+const struct dlg_group *dlg_config_group(const struct dlg_config *cfg, const char *name);
+const struct dlg_group *dlg_config_group_by_gid(const struct dlg_config *cfg, gid_t gid);
+const struct dlg_issuer *dlg_config_issuer(const struct dlg_config *cfg, const char *id);
+bool dlg_config_ticket_revoked(const struct dlg_config *cfg, const char *jti);
+
+/* Revoked id sets (config_revoked.c). */
+uint64_t dlg_revoked_hash(const char *id);
+const struct dlg_revoked_rec *dlg_revoked_find(const struct dlg_revoked_set *s, const char *id);
+const char *dlg_revoked_id(const struct dlg_revoked_set *s, size_t i);
+/* Build s from n ids (each valid, any order, duplicates allowed: the later
+ * until wins, none beats any) into one allocation, *mem, that the caller
+ * frees.  0, or -1 (ENOMEM, or more than 4 GiB of ids). */
+int dlg_revoked_set_build(struct dlg_revoked_set *s, void **mem, const char *const *ids,
+                          const int64_t *untils, size_t n);
+/* Whether s is well formed: every id inside the pool and NUL-terminated,
+ * records sorted by (hash, id) without duplicates, reserved 0.  Hashes are
+ * not recomputed (the compiled form checksums them). */
+bool dlg_revoked_set_valid(const struct dlg_revoked_set *s);
+
+/* ---- what each loader provides ----------------------------------------- */
+
+/* How a config answers for its actors and is freed.  Every config made by
+ * the text loader, and the compiled reader's full form, hold all actors in
+ * cfg->actors and use dlg_config_table_actor*; the compiled reader's lazy
+ * form builds the one asked for from its mapped records. */
+struct dlg_config_ops {
+    int (*actor)(const struct dlg_config *cfg, const char *name, const struct dlg_actor **out);
+    int (*actor_by_uid)(const struct dlg_config *cfg, uid_t uid, const struct dlg_actor **out);
+    void (*release)(struct dlg_config *cfg);
+};
+/* bsearch in cfg->actors / cfg->actors_by_uid (never -1). */
+int dlg_config_table_actor(const struct dlg_config *cfg, const char *name,
+                           const struct dlg_actor **out);
+int dlg_config_table_actor_by_uid(const struct dlg_config *cfg, uid_t uid,
+                                  const struct dlg_actor **out);
+
+/* Free any config (through cfg->ops->release). */
 void dlg_config_free(struct dlg_config *cfg);
+
+/* True when every file recorded in cfg still has the same identity (dev,
+ * inode, size, mtime, ctime). */
+bool dlg_config_unchanged(const struct dlg_config *cfg);
+bool dlg_file_id_same(const struct dlg_file_id *f, const struct stat *st);
+
+/* The host name when host.name is unset: gethostname(), NUL-terminated.
+ * 0, or -1 (buf too small, or no name). */
+int dlg_system_host_name(char *buf, size_t len);
+
+/* ---- the text loader (config.c) ------------------------------------------ */
+
+/* Load, trust-check and validate.  On any error returns NULL and fills diag
+ * with "FILE:LINE: message" lines (diag may be NULL).  Thread-safe: uses one
+ * config_t per call and restores the calling thread's locale. */
+struct dlg_config *dlg_config_load(const char *path, struct dlg_diag *diag);
+/* dlg_config_load that records when it began (cfg->load_started_ns), so the
+ * compiled form's writer can tell whether the loaded identities are racily
+ * clean. */
+struct dlg_config *dlg_config_load_stamped(const char *path, struct dlg_diag *diag);
 
 /* Validate a standalone file that holds only a `revoke = { ... };` group
  * (trust-checked, same rules as in the full config).  Used by `delegatectl
@@ -164,17 +161,6 @@ int dlg_revoke_file_validate(const char *path, struct dlg_diag *diag);
  * may rewrite without dropping a setting.  0 yes, -1 with diag (each other
  * setting as FILE:LINE: unknown setting ...). */
 int dlg_revoke_file_check(const char *path, struct dlg_diag *diag);
-
-/* True when every file recorded in cfg still has the same dev/ino/size/mtime. */
-bool dlg_config_unchanged(const struct dlg_config *cfg);
-
-/* Lookups: O(log n). Return NULL when absent. */
-const struct dlg_actor *dlg_config_actor(const struct dlg_config *cfg, const char *name);
-const struct dlg_actor *dlg_config_actor_by_uid(const struct dlg_config *cfg, uid_t uid);
-const struct dlg_group *dlg_config_group(const struct dlg_config *cfg, const char *name);
-const struct dlg_group *dlg_config_group_by_gid(const struct dlg_config *cfg, gid_t gid);
-const struct dlg_issuer *dlg_config_issuer(const struct dlg_config *cfg, const char *id);
-bool dlg_config_ticket_revoked(const struct dlg_config *cfg, const char *jti);
 
 /* Feeds (config_feed.c).  A feed is stale when no verified version is on
  * the host or now >= its exp.  dlg_config_feed_stale returns the first

@@ -165,12 +165,6 @@ void load_feeds(struct loader *L, const config_setting_t *root)
 
 /* ---- merging revocations ----------------------------------------------- */
 
-static int cmp_ticket_id(const void *a, const void *b)
-{
-    return strcmp(((const struct dlg_revoked_ticket *)a)->id,
-                  ((const struct dlg_revoked_ticket *)b)->id);
-}
-
 static int merge_strv(struct dlg_strv *into, const struct dlg_strv *from)
 {
     for (size_t i = 0; i < from->n; i++)
@@ -179,47 +173,40 @@ static int merge_strv(struct dlg_strv *into, const struct dlg_strv *from)
     return 0;
 }
 
-/* Both ticket lists are sorted and free of duplicates (load_revoke made
- * them so): one merge pass; the same id in both keeps the later until (0,
- * no until, is the latest). */
-static int merge_tickets(struct dlg_config *into, struct dlg_config *from)
+/* The union of both sets of revoked ticket ids (the later until of an id in
+ * both: dlg_revoked_set_build's rule), as one new set for into. */
+static int merge_tickets(struct dlg_config *into, const struct dlg_config *from)
 {
-    size_t n = into->nrevoked_tickets + from->nrevoked_tickets, a = 0, b = 0, w = 0;
-    struct dlg_revoked_ticket *out;
+    const struct dlg_revoked_set *a = &into->revoked_tickets, *b = &from->revoked_tickets;
+    size_t n = a->n + b->n, k = 0;
+    const char **ids;
+    int64_t *untils;
+    struct dlg_revoked_set merged;
+    void *mem = NULL;
+    int rc = -1;
 
-    if (from->nrevoked_tickets == 0)
+    if (b->n == 0)
         return 0;
-    out = calloc(n, sizeof(*out));
-    if (out == NULL)
-        return -1;
-    while (a < into->nrevoked_tickets && b < from->nrevoked_tickets) {
-        struct dlg_revoked_ticket *x = &into->revoked_tickets[a], *y = &from->revoked_tickets[b];
-        int c = cmp_ticket_id(x, y);
-        if (c < 0) {
-            out[w++] = *x;
-            a++;
-        } else if (c > 0) {
-            out[w++] = *y;
-            y->id = NULL;
-            b++;
-        } else {
-            if (x->until != 0 && (y->until == 0 || y->until > x->until))
-                x->until = y->until;
-            out[w++] = *x;
-            a++;
-            b++;
+    ids = calloc(n, sizeof(*ids));
+    untils = calloc(n, sizeof(*untils));
+    if (ids != NULL && untils != NULL) {
+        for (size_t i = 0; i < a->n; i++, k++) {
+            ids[k] = dlg_revoked_id(a, i);
+            untils[k] = a->v[i].until;
+        }
+        for (size_t i = 0; i < b->n; i++, k++) {
+            ids[k] = dlg_revoked_id(b, i);
+            untils[k] = b->v[i].until;
+        }
+        if (dlg_revoked_set_build(&merged, &mem, ids, untils, n) == 0) {
+            free((void *)(uintptr_t)a->v);  /* one allocation: records and pool */
+            into->revoked_tickets = merged;
+            rc = 0;
         }
     }
-    while (a < into->nrevoked_tickets)
-        out[w++] = into->revoked_tickets[a++];
-    while (b < from->nrevoked_tickets) {
-        out[w++] = from->revoked_tickets[b];
-        from->revoked_tickets[b++].id = NULL;
-    }
-    free(into->revoked_tickets);
-    into->revoked_tickets = out;
-    into->nrevoked_tickets = w;
-    return 0;
+    free(ids);
+    free(untils);
+    return rc;
 }
 
 static int merge_revocations(struct dlg_config *into, struct dlg_config *from)
@@ -344,7 +331,7 @@ static void read_feed_revocations(struct loader *L, struct dlg_feed *f)
         return;
     }
     S.path = path;
-    S.cfg = calloc(1, sizeof(*S.cfg));
+    S.cfg = new_text_config();
     if (S.cfg == NULL) {
         oom(L);
         return;
@@ -432,10 +419,10 @@ struct dlg_config *dlg_revoke_file_load(const char *path, bool owner_ok, struct 
         dlg_diag_error(diag, NULL, 0, "no revocation file given");
         return NULL;
     }
-    S.cfg = calloc(1, sizeof(*S.cfg));
+    S.cfg = new_text_config();
     if (S.cfg == NULL || dup_str(&S, &S.cfg->path, path) != 0) {
         dlg_diag_error(diag, path, 0, "out of memory");
-        free(S.cfg);
+        dlg_config_free(S.cfg);
         return NULL;
     }
     config_init(&c);

@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/vfs.h>
 
 struct dlg_file_id *find_file(const struct dlg_config *cfg, const char *path)
 {
@@ -15,6 +16,15 @@ struct dlg_file_id *find_file(const struct dlg_config *cfg, const char *path)
         if (strcmp(cfg->files[i].path, path) == 0)
             return &cfg->files[i];
     return NULL;
+}
+
+/* The file system type (statfs f_type) of path, 0 when unknown: recorded so
+ * that the compiled form is trusted only where change times are real. */
+static uint64_t fs_type_of(const char *path)
+{
+    struct statfs sf;
+
+    return statfs(path, &sf) == 0 ? (uint64_t)sf.f_type : 0;
 }
 
 /* Records a file read; takes ownership of text (on failure too). */
@@ -50,16 +60,11 @@ int add_file(struct loader *L, const char *path, const struct stat *st, char *te
     f->size = st->st_size;
     f->mtime = st->st_mtim;
     f->ctime = st->st_ctim;
+    f->fs_type = fs_type_of(path);
     cfg->nfiles++;
     return 0;
 }
 
-bool same_identity(const struct dlg_file_id *f, const struct stat *st)
-{
-    return f->dev == st->st_dev && f->ino == st->st_ino && f->size == st->st_size &&
-           f->mtime.tv_sec == st->st_mtim.tv_sec && f->mtime.tv_nsec == st->st_mtim.tv_nsec &&
-           f->ctime.tv_sec == st->st_ctim.tv_sec && f->ctime.tv_nsec == st->st_ctim.tv_nsec;
-}
 
 
 /* Append n bytes to the expanded text. */
@@ -340,4 +345,14 @@ int scan_text(struct loader *L, const char *file, const char *text, size_t len, 
     if (len > 0 && text[len - 1] != '\n' && emit(L, "\n", 1) != 0)
         return -1;
     return rc;
+}
+
+/* After parsing: libconfig must not have opened any file itself (every
+ * @include was expanded from a trust-checked descriptor). */
+void verify_includes(struct loader *L, const config_t *c)
+{
+    for (unsigned i = 0; i < c->num_filenames; i++) {
+        const char *f = c->filenames[i];
+        lerr(L, f != NULL ? f : L->path, 0, "included file was not trust-checked");
+    }
 }

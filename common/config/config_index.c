@@ -1,8 +1,6 @@
-/* Indexes built once a config is valid (actors by name and uid, groups by
- * name and gid, issuers by id) and the bsearch lookups over them; a
- * compiled form (compiled.h) answers the lookups it holds itself. */
+/* The sorted tables and indexes of a valid config (actors by name and uid,
+ * groups by name and gid, issuers by id): what config_lookup.c searches. */
 #include "config/config_int.h"
-#include "config/compiled.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -79,91 +77,4 @@ int build_indexes(struct loader *L)
 nomem:
     oom(L);
     return -1;
-}
-
-/* ---- lookups ----------------------------------------------------------- */
-
-static int key_actor_name(const void *k, const void *e)
-{
-    return strcmp(k, ((const struct dlg_actor *)e)->name);
-}
-
-static int key_actor_uid(const void *k, const void *e)
-{
-    uid_t u = *(const uid_t *)k, v = (*(const struct dlg_actor *const *)e)->uid;
-    return u < v ? -1 : u > v;
-}
-
-static int key_group_name(const void *k, const void *e)
-{
-    return strcmp(k, ((const struct dlg_group *)e)->name);
-}
-
-static int key_group_gid(const void *k, const void *e)
-{
-    gid_t u = *(const gid_t *)k, v = (*(const struct dlg_group *const *)e)->gid;
-    return u < v ? -1 : u > v;
-}
-
-static int key_issuer_id(const void *k, const void *e)
-{
-    return strcmp(k, ((const struct dlg_issuer *)e)->id);
-}
-
-static int key_revoked(const void *k, const void *e)
-{
-    return strcmp(k, ((const struct dlg_revoked_ticket *)e)->id);
-}
-
-const struct dlg_actor *dlg_config_actor(const struct dlg_config *cfg, const char *name)
-{
-    if (dlg_compiled_lazy(cfg))
-        return dlg_compiled_actor(cfg, name);      /* compiled.h */
-    if (cfg == NULL || name == NULL || cfg->nactors == 0)
-        return NULL;
-    return bsearch(name, cfg->actors, cfg->nactors, sizeof(*cfg->actors), key_actor_name);
-}
-
-const struct dlg_actor *dlg_config_actor_by_uid(const struct dlg_config *cfg, uid_t uid)
-{
-    if (dlg_compiled_lazy(cfg))
-        return dlg_compiled_actor_by_uid(cfg, uid); /* compiled.h */
-    if (cfg == NULL || cfg->actors_by_uid == NULL)
-        return NULL;
-    struct dlg_actor *const *p = bsearch(&uid, cfg->actors_by_uid, cfg->nactors,
-                                         sizeof(*cfg->actors_by_uid), key_actor_uid);
-    return p != NULL ? *p : NULL;
-}
-
-const struct dlg_group *dlg_config_group(const struct dlg_config *cfg, const char *name)
-{
-    if (cfg == NULL || name == NULL || cfg->ngroups == 0)
-        return NULL;
-    return bsearch(name, cfg->groups, cfg->ngroups, sizeof(*cfg->groups), key_group_name);
-}
-
-const struct dlg_group *dlg_config_group_by_gid(const struct dlg_config *cfg, gid_t gid)
-{
-    if (cfg == NULL || cfg->groups_by_gid == NULL)
-        return NULL;
-    struct dlg_group *const *p = bsearch(&gid, cfg->groups_by_gid, cfg->ngroups,
-                                         sizeof(*cfg->groups_by_gid), key_group_gid);
-    return p != NULL ? *p : NULL;
-}
-
-const struct dlg_issuer *dlg_config_issuer(const struct dlg_config *cfg, const char *id)
-{
-    if (cfg == NULL || id == NULL || cfg->nissuers == 0)
-        return NULL;
-    return bsearch(id, cfg->issuers, cfg->nissuers, sizeof(*cfg->issuers), key_issuer_id);
-}
-
-bool dlg_config_ticket_revoked(const struct dlg_config *cfg, const char *jti)
-{
-    if (cfg != NULL && cfg->compiled != NULL)
-        return dlg_compiled_ticket_revoked(cfg, jti);  /* compiled.h */
-    if (cfg == NULL || jti == NULL || cfg->nrevoked_tickets == 0)
-        return false;
-    return bsearch(jti, cfg->revoked_tickets, cfg->nrevoked_tickets,
-                   sizeof(*cfg->revoked_tickets), key_revoked) != NULL;
 }

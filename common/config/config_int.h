@@ -2,16 +2,20 @@
  * (that is config.h).  The loader's state and the helpers its pieces
  * share, under the names they had as statics of the single config.c:
  *
- *   config.c           the loader: load, validate, free, unchanged
+ *   config.c           the loader: read and parse, validate, load
+ *   config_text.c      the value a text load makes: its ops and its release
  *   config_diag.c      diagnostics: FILE:LINE of a setting, errors, warnings
  *   config_include.c   @include expansion, the line map, the lexical checks
  *   config_get.c       typed getters and value validators
  *   config_sections.c  version, host, tickets, accounts, issuers, groups, audit,
  *                      sessions
  *   config_actor.c     actors, field by field, and their duplicate checks
- *   config_revoke.c    the revoke section and revoke-file validation
- *   config_index.c     sorted indexes and the bsearch lookups
+ *   config_revoke.c    the revoke section
+ *   config_index.c     the sorted tables and indexes of a valid config
  *   config_feed.c      the feeds list and each feed's verified revocations
+ *
+ * The value itself (lookups, revoked id sets, field lists) is below the
+ * loader: config_lookup.c, config_revoked.c, config_fields.c.
  *
  * libconfig + libc only, like config.c: the NSS module links every one of
  * these files (compiled with -include nss_delegate/lcshim.h).  Built with
@@ -77,6 +81,7 @@ typedef bool (*validator_fn)(const char *);
 /* config.c */
 void validate(struct loader *L, const config_setting_t *root);
 void verify_includes(struct loader *L, const config_t *c);
+struct dlg_config *new_text_config(void);
 
 /* config_diag.c */
 void lerr(struct loader *L, const char *file, int line, const char *fmt, ...)
@@ -95,7 +100,6 @@ void oom(struct loader *L);
 /* config_include.c */
 struct dlg_file_id *find_file(const struct dlg_config *cfg, const char *path);
 int add_file(struct loader *L, const char *path, const struct stat *st, char *text);
-bool same_identity(const struct dlg_file_id *f, const struct stat *st);
 int scan_text(struct loader *L, const char *file, const char *text, size_t len, int depth);
 
 /* config_get.c */

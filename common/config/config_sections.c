@@ -34,15 +34,16 @@ void load_host(struct loader *L, const config_setting_t *root)
                     &cfg->host_aliases);
     }
     if (name != NULL) {
+        dup_str(L, &cfg->host_conf, name);
         dup_str(L, &cfg->host_name, name);
         return;
     }
+    /* not frozen: every load (text or compiled) asks the system again */
     char buf[256];
-    if (gethostname(buf, sizeof(buf)) != 0) {
+    if (dlg_system_host_name(buf, sizeof(buf)) != 0) {
         lerr(L, L->path, 0, "host.name is not set and gethostname failed");
         return;
     }
-    buf[sizeof(buf) - 1] = '\0';
     dup_str(L, &cfg->host_name, buf);
 }
 
@@ -325,15 +326,18 @@ void load_audit(struct loader *L, const config_setting_t *root)
     }
 }
 
-/* sessions = { grace = 5; }: seconds between SIGHUP and SIGKILL when a
- * session's authority ends (issue 10).  At most an hour. */
+/* sessions = { grace = 5; tasks_max = 1024; }: seconds between SIGHUP and
+ * SIGKILL when a session's authority ends (issue 10), at most an hour; the
+ * most tasks (processes and threads) one session may hold (issue 18 item
+ * 15), 0 for no limit. */
 void load_sessions(struct loader *L, const config_setting_t *root)
 {
-    static const char *const known[] = {"grace", NULL};
+    static const char *const known[] = {"grace", "tasks_max", NULL};
     const config_setting_t *s = section(L, root, "sessions");
-    int64_t grace = 5;
+    int64_t grace = 5, tasks = DLG_DEFAULT_TASKS_MAX;
 
     L->cfg->session_grace = 5;
+    L->cfg->session_tasks_max = DLG_DEFAULT_TASKS_MAX;
     if (s == NULL)
         return;
     check_known(L, s, known, "sessions");
@@ -342,5 +346,14 @@ void load_sessions(struct loader *L, const config_setting_t *root)
             serr(L, member(s, "grace"), "sessions: 'grace' must be at most 3600 seconds");
         else
             L->cfg->session_grace = grace;
+    }
+    if (get_int(L, s, "tasks_max", false, "sessions", &tasks) == 1) {
+        if (tasks < 0 || tasks > DLG_TASKS_MAX_LIMIT)
+            serr(L, member(s, "tasks_max"), "sessions: 'tasks_max' must be 0 (no limit) .. %d",
+                 DLG_TASKS_MAX_LIMIT);
+        else if (tasks > 0 && tasks < 8)
+            serr(L, member(s, "tasks_max"), "sessions: 'tasks_max' must be at least 8 (or 0: no limit)");
+        else
+            L->cfg->session_tasks_max = tasks;
     }
 }

@@ -24,8 +24,8 @@
  *  13. service in svc and actor   service_not_allowed
  *  14. sub in actor and issuer principals          principal_not_allowed
  *  15. rhost in src and actor sources (if either)  source_not_allowed
- *  15b. key binding (rule 10): a ticket with cnf needs req->ssh_key equal
- *      to it                                        key_mismatch
+ *  15b. key binding (rule 10): a ticket with cnf needs req->ssh_key or one
+ *      of req->ssh_keys equal to it                 key_mismatch
  *      an actor with key_binding = "required" needs cnf   key_required
  *  16. runas (only when req->runas is set)         runas_not_allowed
  *      (dlg_check_runas: ticket runas, actor runas, issuer principals)
@@ -271,13 +271,19 @@ static enum dlg_reason check_once(const struct dlg_ticket *t, const struct dlg_r
 static enum dlg_reason check_key_binding(const struct dlg_ticket *t, const struct dlg_actor *a,
                                          const struct dlg_request *req, struct dlg_verdict *out)
 {
+    bool one = req->ssh_key && req->ssh_key[0];
+    size_t many = req->ssh_keys ? req->ssh_keys->n : 0;
+
     if (t->cnf_ssh) {
-        if (!req->ssh_key || !req->ssh_key[0])
+        if ((one && strcmp(req->ssh_key, t->cnf_ssh) == 0) ||
+            (req->ssh_keys && dlg_strv_contains(req->ssh_keys, t->cnf_ssh)))
+            return DLG_ADMIT;
+        if (!one && many == 0)
             return deny(out, DLG_KEY_MISMATCH, "ticket is bound to ssh key %s; no ssh key was "
                                                "used in this connection", t->cnf_ssh);
-        if (strcmp(req->ssh_key, t->cnf_ssh) != 0)
-            return deny(out, DLG_KEY_MISMATCH, "ticket is bound to ssh key %s, not to %.60s",
-                        t->cnf_ssh, req->ssh_key);
+        return deny(out, DLG_KEY_MISMATCH, "ticket is bound to ssh key %s, not to %.60s%s",
+                    t->cnf_ssh, one ? req->ssh_key : req->ssh_keys->v[0],
+                    (one ? 1 : 0) + many > 1 ? " (or the other keys proven)" : "");
     } else if (a->key_required) {
         return deny(out, DLG_KEY_REQUIRED, "actor \"%s\" takes only tickets bound to an ssh key",
                     a->name);
@@ -468,7 +474,9 @@ static enum dlg_reason decide(const struct dlg_config *cfg, struct dlg_keyring *
     if (r != DLG_ADMIT)
         return r;
 
-    actor = dlg_config_actor(cfg, t->actor);
+    /* an actor the config cannot answer for is denied, never a stranger */
+    if (dlg_config_find_actor(cfg, t->actor, &actor) < 0)
+        return deny(out, DLG_CONFIG_ERROR, "the config could not look up actor \"%s\"", t->actor);
     r = check_times(cfg, actor, t, req->now, out);
     if (r == DLG_ADMIT)
         r = check_audience(cfg, t, out);
@@ -571,7 +579,8 @@ enum dlg_reason dlg_recheck(const struct dlg_config *cfg, const struct dlg_verdi
         return DLG_CONFIG_ERROR;
     memset(&scratch, 0, sizeof(scratch));
     iss = dlg_config_issuer(cfg, v->iss);
-    actor = dlg_config_actor(cfg, v->actor);
+    if (dlg_config_find_actor(cfg, v->actor, &actor) < 0)
+        return DLG_CONFIG_ERROR;
     if (!iss)
         r = DLG_UNKNOWN_ISSUER;
     else if (!issuer_has_key(iss, v->kid))
@@ -586,6 +595,8 @@ enum dlg_reason dlg_recheck(const struct dlg_config *cfg, const struct dlg_verdi
         r = DLG_SERVICE_NOT_ALLOWED;
     else if (!list_allows(&actor->principals, v->sub) || !list_allows(&iss->principals, v->sub))
         r = DLG_PRINCIPAL_NOT_ALLOWED;
+    else if (actor->key_required && !v->cnf_ssh)
+        r = DLG_KEY_REQUIRED;       /* key_binding = "required" set after admission */
     else
         r = check_revoked(cfg, v->jti, v->sub, v->iss, v->kid, v->iat, &scratch);
     if (r == DLG_ADMIT)
@@ -605,7 +616,8 @@ enum dlg_reason dlg_check_runas(const struct dlg_config *cfg, const struct dlg_v
         return v->reason;
     if (!v->actor)
         return DLG_UNKNOWN_ACTOR;
-    actor = dlg_config_actor(cfg, v->actor);
+    if (dlg_config_find_actor(cfg, v->actor, &actor) < 0)
+        return DLG_CONFIG_ERROR;
     if (!actor)
         return DLG_UNKNOWN_ACTOR;
     iss = v->iss ? dlg_config_issuer(cfg, v->iss) : NULL;

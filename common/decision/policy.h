@@ -20,10 +20,13 @@ struct dlg_request {
      * checked but never consumed (delegatectl verify). */
     const char *once_dir;
     bool consume_once;
-    /* "SHA256:..." fingerprint of the ssh key the actor authenticated with
-     * in this connection (sshd: SSH_AUTH_INFO_0; sudo: the key of the
-     * delegated session it runs in), or NULL (DESIGN.md §3 rule 10) */
+    /* The ssh keys the actor proved (DESIGN.md §3 rule 10), "SHA256:..."
+     * fingerprints: ssh_key one key (delegatectl verify --ssh-key), ssh_keys
+     * every key (PAM: sshd's SSH_AUTH_INFO_0, or for sudo and su the keys
+     * the delegated session they run in vouches for).  A bound ticket is
+     * admitted when its cnf equals any of them; NULL or empty: none. */
     const char *ssh_key;
+    const struct dlg_strv *ssh_keys;
 };
 
 /* Verified facts for audit and the session phase.  Strings are owned copies
@@ -51,10 +54,13 @@ enum dlg_reason dlg_decide_lazy(const struct dlg_config *cfg, const char *ticket
 void dlg_verdict_free(struct dlg_verdict *v);
 
 /* Re-check a previously admitted verdict against the config as it is now
- * (account phase): expiry (with skew), revocations, the actor still
- * configured and not revoked, and last whether a revocation feed is stale
- * (DLG_FEED_STALE only when nothing else applies: watch ends a session for
- * it only under on_stale = "end").  Returns DLG_ADMIT or a reason. */
+ * (account, session open, watch): the issuer and its key still configured,
+ * expiry (with skew), the actor still configured and not revoked, the
+ * service and the principal still allowed by actor and issuer, a bound
+ * ticket (v->cnf_ssh) where the actor now has key_binding = "required",
+ * revocations, and last whether a revocation feed is stale (DLG_FEED_STALE
+ * only when nothing else applies: watch ends a session for it only under
+ * on_stale = "end").  Returns DLG_ADMIT or a reason. */
 enum dlg_reason dlg_recheck(const struct dlg_config *cfg, const struct dlg_verdict *v,
                             const char *service, int64_t now);
 

@@ -25,3 +25,16 @@ bool dlg_service_listed(const struct dlg_strv *list, const char *service)
             return true;
     return false;
 }
+
+bool dlg_service_is_sshd(const char *service)
+{
+    return service != NULL && dlg_valid_service(service) &&
+           (strcmp(service, "sshd") == 0 || (strncmp(service, "sshd-", 5) == 0 && service[5] != '\0'));
+}
+
+bool dlg_service_is_local(const char *service)
+{
+    const char *canon = dlg_service_canonical(service);
+
+    return canon != NULL && (strcmp(canon, "sudo") == 0 || strcmp(canon, "su") == 0);
+}

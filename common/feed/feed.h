@@ -36,9 +36,15 @@
 #define DLG_FEED_MAX_BYTES ((size_t)16 * 1024 * 1024)
 #define DLG_FEED_TYP       "dlg-feed+jwt"
 
+/* A revoked ticket id and its until (0: none given). */
+struct dlg_feed_ticket {
+    char *id;
+    int64_t until;
+};
+
 /* What a feed revokes (the vocabulary of revoked.conf). */
 struct dlg_feed_revs {
-    struct dlg_revoked_ticket *tickets;  /* until 0 = none */
+    struct dlg_feed_ticket *tickets;  /* until 0 = none */
     size_t ntickets;
     struct dlg_strv actors, principals, issuers, keys;
     bool has_issued_before;

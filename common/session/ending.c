@@ -6,7 +6,6 @@
 #include <time.h>
 
 #include "audit/audit.h"
-#include "session/cgroup.h"
 #include "session/ending.h"
 #include "decision/policy.h"
 #include "ticket/reason.h"
@@ -42,6 +41,7 @@ const char *dlg_end_reason(const struct dlg_session *s, const struct dlg_config 
     v.jti = s->jti;
     v.iat = s->iat;
     v.exp = s->expires;
+    v.cnf_ssh = s->key;         /* the ticket's cnf: key_binding = "required" */
     r = dlg_recheck(cfg, &v, s->service, now);
     if (r == DLG_ADMIT || r == DLG_EXPIRED)   /* expiry: by exp alone, above */
         return NULL;
@@ -52,7 +52,30 @@ const char *dlg_end_reason(const struct dlg_session *s, const struct dlg_config 
     return dlg_reason_str(r);
 }
 
-void dlg_end_begin(struct dlg_ending *e, struct dlg_session *s, const char *reason, int64_t now_ms)
+bool dlg_end_live(const struct dlg_session *s)
+{
+    struct dlg_cell cell;
+    uint64_t ticks;
+
+    if (dlg_session_cell(s, &cell) == 0 && cell.cgroup[0] && dlg_cell_empty(&cell) == 0)
+        return true;
+    return s->start_ticks && dlg_proc_start_ticks(s->pid, &ticks) == 0 && ticks == s->start_ticks;
+}
+
+bool dlg_end_nested(const struct dlg_session *inner, const struct dlg_session *outer)
+{
+    char name[128];
+
+    if (inner == outer || !outer->service)
+        return false;
+    snprintf(name, sizeof(name), "%s-%ld", outer->service, (long)outer->pid);
+    if (inner->outer && strcmp(inner->outer, name) == 0)
+        return true;
+    return inner->cgroup && outer->cgroup && dlg_cg_is_within(inner->cgroup, outer->cgroup);
+}
+
+void dlg_end_begin(struct dlg_ending *e, struct dlg_session *s, const char *dir, const char *reason,
+                   int64_t now_ms)
 {
     memset(e, 0, sizeof(*e));
     e->s = *s;
@@ -60,21 +83,14 @@ void dlg_end_begin(struct dlg_ending *e, struct dlg_session *s, const char *reas
     snprintf(e->reason, sizeof(e->reason), "%s", reason ? reason : "revoked");
     e->begun = true;
     e->begun_ms = now_ms;
-    if (e->s.cgroup) {
-        char eff[DLG_CG_PATH_MAX];
-
-        /* systemd: follow the leader into the logind scope pam_systemd
-         * moved it to (cgroup.h); the record then names that scope */
-        if (dlg_cg_effective(e->s.cgroup, e->s.pid, e->s.start_ticks, eff, sizeof(eff)) == 0 &&
-            strcmp(eff, e->s.cgroup) != 0) {
-            char *copy = strdup(eff);
-            if (copy) {
-                free(e->s.cgroup);
-                e->s.cgroup = copy;
-            }
-        }
-        (void)dlg_cg_signal(e->s.cgroup, SIGHUP);
-    }
+    /* before the SIGHUP: the leader's PAM close leaves the record to us */
+    if (e->s.service)
+        (void)dlg_session_mark_ending(dir, e->s.service, e->s.pid);
+    (void)dlg_session_resolve(NULL, &e->s);
+    if (dlg_session_cell(&e->s, &e->cell) != 0 || !e->cell.cgroup[0] || !dlg_cell_owned(&e->cell))
+        e->cell.kind = DLG_CELL_NONE;
+    if (e->cell.kind != DLG_CELL_NONE)
+        (void)dlg_cell_signal(&e->cell, SIGHUP);
 }
 
 bool dlg_end_step(struct dlg_ending *e, int64_t grace_ms, int64_t now_ms)
@@ -83,18 +99,18 @@ bool dlg_end_step(struct dlg_ending *e, int64_t grace_ms, int64_t now_ms)
 
     if (e->done)
         return true;
-    if (!e->s.cgroup) {
+    if (e->cell.kind == DLG_CELL_NONE) {
         e->done = true;
         return true;
     }
-    empty = dlg_cg_empty(e->s.cgroup);
+    empty = dlg_cell_empty(&e->cell);
     if (empty == 1) {
         e->done = e->empty = true;
         return true;
     }
     if (now_ms - e->begun_ms >= grace_ms && now_ms - e->kill_ms >= KILL_REPEAT_MS) {
         /* a process forked after the SIGHUP sweep, or one that ignores it */
-        if (dlg_cg_kill(e->s.cgroup) == 0) {
+        if (dlg_cell_kill(&e->cell) == 0) {
             if (!e->killed)
                 e->kill_ms = now_ms;
             e->killed = true;
@@ -132,12 +148,38 @@ int dlg_end_finish(struct dlg_ending *e, const char *dir, const struct dlg_confi
 
     if (!e->empty)
         return -1;
-    if (s->cgroup && dlg_cg_remove(s->cgroup) != 0)
+    if (e->cell.kind != DLG_CELL_NONE && dlg_cell_release(&e->cell) != 0)
         rc = -1;
-    if (s->service)
-        (void)dlg_session_remove(dir, s->service, s->pid);
-    (void)dlg_audit(cfg, &ev);
+    /* watch and `revoke --terminate` may end the same session at once: the
+     * one that removes the record writes session_end */
+    if (s->service) {
+        if (dlg_session_take(dir, s->service, s->pid) == 1)
+            (void)dlg_audit(cfg, &ev);
+        dlg_session_unmark_ending(dir, s->service, s->pid);
+    }
     return rc;
+}
+
+void dlg_end_gone(struct dlg_session *s, const char *dir, const struct dlg_config *cfg, int64_t now)
+{
+    struct dlg_ending e;
+
+    memset(&e, 0, sizeof(e));
+    e.s = *s;
+    memset(s, 0, sizeof(*s));
+    snprintf(e.reason, sizeof(e.reason), "expired");
+    if (dlg_session_cell(&e.s, &e.cell) != 0 || !dlg_cell_owned(&e.cell) ||
+        e.cell.kind != DLG_CELL_CGROUP)
+        e.cell.kind = DLG_CELL_NONE;        /* systemd collects its own scopes */
+    e.done = e.empty = true;
+    if (now >= e.s.expires) {
+        (void)dlg_end_finish(&e, dir, cfg, now);
+    } else {
+        if (e.cell.kind != DLG_CELL_NONE)
+            (void)dlg_cell_release(&e.cell);
+        (void)dlg_session_remove(dir, e.s.service, e.s.pid);
+    }
+    dlg_end_free(&e);
 }
 
 void dlg_end_free(struct dlg_ending *e)

@@ -10,10 +10,12 @@
 #include <stdint.h>
 
 #include "config/config.h"
+#include "session/contain/contain.h"
 #include "session/session.h"
 
 struct dlg_ending {
-    struct dlg_session s;       /* owned copy of the record (s.cgroup != NULL) */
+    struct dlg_session s;       /* owned copy of the record */
+    struct dlg_cell cell;       /* its cell (kind NONE: nothing to act on) */
     char reason[48];            /* "expired" or a revocation reason */
     int64_t begun_ms;           /* monotonic ms of the SIGHUP */
     int64_t kill_ms;            /* last SIGKILL, 0 if none */
@@ -30,8 +32,22 @@ int64_t dlg_mono_ms(void);
  * "end").  NULL: the session may go on. */
 const char *dlg_end_reason(const struct dlg_session *s, const struct dlg_config *cfg, int64_t now);
 
-/* Take over s (moved: *s is zeroed) and send SIGHUP to its group. */
-void dlg_end_begin(struct dlg_ending *e, struct dlg_session *s, const char *reason, int64_t now_ms);
+/* Is the session still there?  Its cell holds a process, or its leader still
+ * runs (same pid, same start time: a logind cell not yet resolved). */
+bool dlg_end_live(const struct dlg_session *s);
+/* inner runs inside outer (sudo from a delegated ssh session): its group is
+ * below outer's, or its record names outer as its outer session. */
+bool dlg_end_nested(const struct dlg_session *inner, const struct dlg_session *outer);
+
+/* A session found with no process left (its leader gone without its PAM
+ * close, or systemd stopped its cell at exp): its record removed, its cell
+ * released, and, once exp has passed, session_end "expired" audited. */
+void dlg_end_gone(struct dlg_session *s, const char *dir, const struct dlg_config *cfg, int64_t now);
+
+/* Take over s (moved: *s is zeroed) and send SIGHUP to its cell (a pending
+ * logind cell is resolved from its leader first). */
+void dlg_end_begin(struct dlg_ending *e, struct dlg_session *s, const char *dir, const char *reason,
+                   int64_t now_ms);
 /* One step: true once the ending is over (e->empty says how). */
 bool dlg_end_step(struct dlg_ending *e, int64_t grace_ms, int64_t now_ms);
 /* The group is empty: remove it and the record, audit session_end.  cfg

@@ -13,21 +13,27 @@
 
 #include <jansson.h>
 
-#include "session/cgroup.h"
+#include "session/contain/contain.h"
 #include "session/session.h"
 #include "util/util.h"
 
 #define SESSION_FILE_MAX 65536
 #define SESSION_MAX      100000
 
-static int record_name(char *buf, size_t len, const char *service, pid_t pid)
+/* "<service>-<pid><suffix>": the record (".json") or its ending mark. */
+static int session_file(char *buf, size_t len, const char *service, pid_t pid, const char *suffix)
 {
     int n;
 
     if (!dlg_valid_service(service) || pid <= 0)
         return -1;
-    n = snprintf(buf, len, "%s-%ld.json", service, (long)pid);
+    n = snprintf(buf, len, "%s-%ld%s", service, (long)pid, suffix);
     return n > 0 && (size_t)n < len ? 0 : -1;
+}
+
+static int record_name(char *buf, size_t len, const char *service, pid_t pid)
+{
+    return session_file(buf, len, service, pid, ".json");
 }
 
 
@@ -54,6 +60,21 @@ static int set_text(json_t *o, const char *key, const char *val)
     return json_object_set_new(o, key, val ? json_string(val) : json_null());
 }
 
+static int set_list(json_t *o, const char *key, const struct dlg_strv *sv)
+{
+    json_t *a = json_array();
+    size_t i;
+
+    if (!a)
+        return -1;
+    for (i = 0; i < sv->n; i++)
+        if (json_array_append_new(a, json_string(sv->v[i])) != 0) {
+            json_decref(a);
+            return -1;
+        }
+    return json_object_set_new(o, key, a);
+}
+
 int dlg_session_write(const char *dir, const struct dlg_session *s)
 {
     char name[128], *tmp = NULL, *text = NULL;
@@ -76,7 +97,10 @@ int dlg_session_write(const char *dir, const struct dlg_session *s)
         set_text(o, "cgroup", s->cgroup) ||
         json_object_set_new(o, "start_ticks", json_integer((json_int_t)s->start_ticks)) ||
         set_text(o, "key", s->key) ||
-        json_object_set_new(o, "iat", json_integer(s->iat))) {
+        json_object_set_new(o, "iat", json_integer(s->iat)) ||
+        set_list(o, "proved", &s->proved) ||
+        set_text(o, "cell", s->cell) || set_text(o, "unit", s->unit) ||
+        set_text(o, "logind", s->logind) || set_text(o, "outer", s->outer)) {
         errno = EINVAL;
         goto out;
     }
@@ -112,10 +136,10 @@ out:
     return rc;
 }
 
-int dlg_session_remove(const char *dir, const char *service, pid_t pid)
+int dlg_session_take(const char *dir, const char *service, pid_t pid)
 {
     char name[128];
-    int dfd, rc = 0;
+    int dfd, rc = 1;
 
     if (!dir || record_name(name, sizeof(name), service, pid) != 0) {
         errno = EINVAL;
@@ -124,10 +148,15 @@ int dlg_session_remove(const char *dir, const char *service, pid_t pid)
     dfd = open_safe_dir(dir);
     if (dfd < 0)
         return errno == ENOENT ? 0 : -1;
-    if (unlinkat(dfd, name, 0) != 0 && errno != ENOENT)
-        rc = -1;
+    if (unlinkat(dfd, name, 0) != 0)
+        rc = errno == ENOENT ? 0 : -1;
     close(dfd);
     return rc;
+}
+
+int dlg_session_remove(const char *dir, const char *service, pid_t pid)
+{
+    return dlg_session_take(dir, service, pid) < 0 ? -1 : 0;
 }
 
 static char *opt_text(json_t *o, const char *key, bool *bad)
@@ -172,6 +201,26 @@ static int64_t opt_int0(json_t *o, const char *key, bool *bad)
     return (int64_t)json_integer_value(v);
 }
 
+/* An optional array of strings (absent or null: empty). */
+static void opt_list(json_t *o, const char *key, struct dlg_strv *out, bool *bad)
+{
+    json_t *v = json_object_get(o, key), *e;
+    size_t i;
+
+    if (!v || json_is_null(v))
+        return;
+    if (!json_is_array(v)) {
+        *bad = true;
+        return;
+    }
+    json_array_foreach(v, i, e) {
+        if (!json_is_string(e) || dlg_strv_push(out, json_string_value(e)) != 0) {
+            *bad = true;
+            return;
+        }
+    }
+}
+
 static void session_clear(struct dlg_session *s)
 {
     free(s->jti);
@@ -185,7 +234,23 @@ static void session_clear(struct dlg_session *s)
     free(s->kid);
     free(s->cgroup);
     free(s->key);
+    dlg_strv_free(&s->proved);
+    free(s->cell);
+    free(s->unit);
+    free(s->logind);
+    free(s->outer);
     memset(s, 0, sizeof(*s));
+}
+
+/* The record names a cell this module made or was given (contain.h) and, if
+ * it runs inside another session, that session's record name. */
+static bool cell_ok(const struct dlg_session *s)
+{
+    struct dlg_cell cell;
+
+    if (s->outer && (strlen(s->outer) > 96 || strchr(s->outer, '/') || s->outer[0] == '.'))
+        return false;
+    return dlg_session_cell(s, &cell) == 0;
 }
 
 /* One record file; 0 with *s filled, -1 to skip it. */
@@ -202,8 +267,9 @@ static int read_record(int dfd, const char *name, struct dlg_session *s)
     fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
         return -1;
+    /* written 0600 by root (issue 18 item 14): anything else is not ours */
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (st.st_uid != 0 && st.st_uid != geteuid()) ||
-        st.st_size <= 0 || st.st_size > SESSION_FILE_MAX)
+        (st.st_mode & 077) || st.st_nlink != 1 || st.st_size <= 0 || st.st_size > SESSION_FILE_MAX)
         goto out;
     buf = malloc((size_t)st.st_size);
     if (!buf)
@@ -230,7 +296,12 @@ static int read_record(int dfd, const char *name, struct dlg_session *s)
     s->start_ticks = (uint64_t)opt_int0(o, "start_ticks", &bad);
     s->key = opt_text(o, "key", &bad);
     s->iat = opt_int0(o, "iat", &bad);
-    if (s->cgroup && !dlg_cg_valid_path(s->cgroup))
+    opt_list(o, "proved", &s->proved, &bad);
+    s->cell = opt_text(o, "cell", &bad);
+    s->unit = opt_text(o, "unit", &bad);
+    s->logind = opt_text(o, "logind", &bad);
+    s->outer = opt_text(o, "outer", &bad);
+    if (!bad && !cell_ok(s))
         bad = true;
     if (bad)
         session_clear(s);
@@ -240,6 +311,121 @@ out:
     json_decref(o);
     free(buf);
     close(fd);
+    return rc;
+}
+
+int dlg_session_cell(const struct dlg_session *s, struct dlg_cell *cell)
+{
+    memset(cell, 0, sizeof(*cell));
+    cell->kind = s->cell ? dlg_cell_kind_parse(s->cell) : s->cgroup ? DLG_CELL_CGROUP : DLG_CELL_NONE;
+    if (s->cell && cell->kind == DLG_CELL_NONE)
+        return -1;
+    if (cell->kind == DLG_CELL_NONE)
+        return s->unit || s->logind ? -1 : 0;
+    if ((size_t)snprintf(cell->cgroup, sizeof(cell->cgroup), "%s", s->cgroup ? s->cgroup : "") >= sizeof(cell->cgroup) ||
+        (size_t)snprintf(cell->unit, sizeof(cell->unit), "%s", s->unit ? s->unit : "") >= sizeof(cell->unit) ||
+        (size_t)snprintf(cell->logind, sizeof(cell->logind), "%s", s->logind ? s->logind : "") >= sizeof(cell->logind))
+        return -1;
+    if (cell->cgroup[0] && !dlg_cg_valid_path(cell->cgroup))
+        return -1;
+    return 0;
+}
+
+static int set_opt(char **dst, const char *v)
+{
+    char *copy = v && v[0] ? strdup(v) : NULL;
+
+    if (v && v[0] && !copy)
+        return -1;
+    free(*dst);
+    *dst = copy;
+    return 0;
+}
+
+int dlg_session_set_cell(struct dlg_session *s, const struct dlg_cell *cell)
+{
+    if (set_opt(&s->cell, dlg_cell_kind_str(cell->kind)) != 0 || set_opt(&s->cgroup, cell->cgroup) != 0 ||
+        set_opt(&s->unit, cell->unit) != 0 || set_opt(&s->logind, cell->logind) != 0)
+        return -1;
+    return 0;
+}
+
+int dlg_session_resolve(const char *dir, struct dlg_session *s)
+{
+    struct dlg_cell cell;
+    int r;
+
+    if (dlg_session_cell(s, &cell) != 0 || cell.kind != DLG_CELL_LOGIND || cell.logind[0])
+        return 0;
+    r = dlg_cell_resolve(&cell, s->pid, s->start_ticks);
+    if (r != 1)
+        return r;
+    if (dlg_session_set_cell(s, &cell) != 0)
+        return 0;
+    if (dir)
+        (void)dlg_session_write(dir, s);
+    return 1;
+}
+
+static int mark_name(char *buf, size_t len, const char *service, pid_t pid)
+{
+    return session_file(buf, len, service, pid, ".ending");
+}
+
+int dlg_session_mark_ending(const char *dir, const char *service, pid_t pid)
+{
+    char name[128];
+    int dfd, fd, rc = 0;
+
+    if (!dir || mark_name(name, sizeof(name), service, pid) != 0 || (dfd = open_safe_dir(dir)) < 0)
+        return -1;
+    fd = openat(dfd, name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0)
+        rc = -1;
+    else
+        close(fd);
+    close(dfd);
+    return rc;
+}
+
+bool dlg_session_is_ending(const char *dir, const char *service, pid_t pid)
+{
+    char name[128];
+    struct stat st;
+    bool marked;
+    int dfd;
+
+    if (!dir || mark_name(name, sizeof(name), service, pid) != 0 || (dfd = open_safe_dir(dir)) < 0)
+        return false;
+    marked = fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
+    close(dfd);
+    return marked;
+}
+
+void dlg_session_unmark_ending(const char *dir, const char *service, pid_t pid)
+{
+    char name[128];
+    int dfd;
+
+    if (!dir || mark_name(name, sizeof(name), service, pid) != 0 || (dfd = open_safe_dir(dir)) < 0)
+        return;
+    (void)unlinkat(dfd, name, 0);
+    close(dfd);
+}
+
+int dlg_session_read(const char *dir, const char *service, pid_t pid, struct dlg_session *out)
+{
+    char name[128];
+    int dfd, rc;
+
+    memset(out, 0, sizeof(*out));
+    if (!dir || record_name(name, sizeof(name), service, pid) != 0)
+        return -1;
+    dfd = open_safe_dir(dir);
+    if (dfd < 0)
+        return -1;
+    rc = read_record(dfd, name, out);
+    close(dfd);
     return rc;
 }
 
@@ -337,6 +523,8 @@ int dlg_session_find_by_pid(const char *dir, pid_t pid, struct dlg_session *out)
     if (n <= 0)
         return -1;
     for (i = 0; i < n; i++) {
+        /* a logind cell pam_systemd has made since the record was written */
+        (void)dlg_session_resolve(NULL, &list[i]);
         /* pid is inside that group, so the group is live */
         if (!list[i].cgroup || !dlg_cg_is_within(cur, list[i].cgroup))
             continue;

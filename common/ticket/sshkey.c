@@ -325,34 +325,36 @@ out:
     return rc;
 }
 
-int dlg_ssh_auth_info_fp(const char *info, char fp[DLG_SSH_FP_LEN])
+int dlg_ssh_auth_info_fps(const char *info, struct dlg_strv *out)
 {
-    const char *line, *next, *last = NULL, *last_end = NULL;
     static const char method[] = "publickey ";
-    const char *type, *sp, *b64, *b64_end;
+    const char *line, *next, *end, *type, *sp, *b64, *b64_end;
+    char fp[DLG_SSH_FP_LEN];
 
-    if (!info)
-        return 0;
-    for (line = info; *line; line = next) {
+    for (line = info; line && *line; line = next) {
         const char *nl = strchr(line, '\n');
 
         next = nl ? nl + 1 : line + strlen(line);
-        if (strncmp(line, method, sizeof(method) - 1) == 0) {
-            last = line;
-            last_end = nl ? nl : next;
-        }
+        end = nl ? nl : next;
+        if (strncmp(line, method, sizeof(method) - 1) != 0)
+            continue;
+        type = line + sizeof(method) - 1;
+        sp = memchr(type, ' ', (size_t)(end - type));
+        if (!sp)
+            continue;
+        b64 = sp + 1;
+        /* a key line may carry extra method info after another space */
+        b64_end = memchr(b64, ' ', (size_t)(end - b64));
+        if (!b64_end)
+            b64_end = end;
+        if (dlg_ssh_fingerprint(type, (size_t)(sp - type), b64, (size_t)(b64_end - b64), fp) != 0)
+            continue;           /* a certificate, an unsupported type: no key of ours */
+        if (dlg_strv_contains(out, fp))
+            continue;
+        if (out->n >= DLG_SSH_AUTH_KEYS_MAX)
+            break;
+        if (dlg_strv_push(out, fp) != 0)
+            return -1;
     }
-    if (!last)
-        return 0;
-    type = last + sizeof(method) - 1;
-    sp = memchr(type, ' ', (size_t)(last_end - type));
-    if (!sp)
-        return -1;
-    b64 = sp + 1;
-    /* a key line may carry extra method info after another space */
-    b64_end = memchr(b64, ' ', (size_t)(last_end - b64));
-    if (!b64_end)
-        b64_end = last_end;
-    return dlg_ssh_fingerprint(type, (size_t)(sp - type), b64, (size_t)(b64_end - b64), fp) == 0
-               ? 1 : -1;
+    return (int)out->n;
 }

@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "util/util.h"
+
 /* "SHA256:" + 43 characters + NUL */
 #define DLG_SSH_FP_LEN 51
 #define DLG_SSH_FP_PREFIX "SHA256:"
@@ -39,11 +41,16 @@ int dlg_ssh_pubkey_line_fp(const char *line, size_t len, char fp[DLG_SSH_FP_LEN]
 /* A .pub file (at most 16 KiB, one key line).  0 or -1 with err. */
 int dlg_ssh_pubkey_file_fp(const char *path, char fp[DLG_SSH_FP_LEN], char *err, size_t errlen);
 
-/* The key sshd verified in this connection, from the SSH_AUTH_INFO_0 PAM
+/* The keys sshd verified in this connection, from the SSH_AUTH_INFO_0 PAM
  * variable: one line per completed method, "publickey TYPE BASE64" for a
- * public key.  The last publickey line counts.  Returns 1 with fp filled,
- * 0 when there is no publickey line (or info is NULL), -1 when the last
- * publickey line does not parse (an unsupported type, a certificate). */
-int dlg_ssh_auth_info_fp(const char *info, char fp[DLG_SSH_FP_LEN]);
+ * public key.  Every publickey line is a key whose signature sshd's monitor
+ * verified (AuthenticationMethods publickey,publickey,... lists several),
+ * so each may match a ticket's cnf.  Their fingerprints are appended to out
+ * (each once, at most DLG_SSH_AUTH_KEYS_MAX); a publickey line that does not
+ * parse (a certificate, an unsupported type) adds nothing and takes nothing
+ * from the others.  info NULL: none.  Returns how many out holds, or -1
+ * when out of memory. */
+#define DLG_SSH_AUTH_KEYS_MAX 16
+int dlg_ssh_auth_info_fps(const char *info, struct dlg_strv *out);
 
 #endif

@@ -15,6 +15,10 @@
 /* Where auth leaves its verified result for the session phase
  * (pam_delegate/carry.c). */
 #define DLG_CARRY_DIR      DLG_RUN_DIR "/auth"
+/* Which ssh keys the sessions of an actor no longer vouch for, because a
+ * session of the same actor without them was live at the same time
+ * (pam_delegate/keytrust.c). */
+#define DLG_KEYTRUST_DIR   DLG_RUN_DIR "/keytrust"
 /* The compiled policy snapshot of the default config (compiled.h). */
 #define DLG_COMPILED_PATH  DLG_RUN_DIR "/policy.bin"
 

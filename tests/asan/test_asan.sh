@@ -1,5 +1,5 @@
 #!/bin/bash
-# The unit, NSS, PAM, CLI and adversarial tiers built with
+# The unit, NSS, PAM, CLI, adversarial and exchange tiers built with
 # -fsanitize=address,undefined (halt on the first error) in build-asan/,
 # re-emitting their TAP lines so that they count in the caller's total.
 set -u
@@ -18,7 +18,13 @@ fi
 # and it must not dlopen libpam with RTLD_DEEPBIND (ASan refuses that).
 export ASAN_OPTIONS="$ASAN_OPTIONS:verify_asan_link_order=0"
 export PAM_WRAPPER_DISABLE_DEEPBIND=1 UID_WRAPPER_DISABLE_DEEPBIND=1  # pam_wrapper 1.1.4 reads the latter
-out=$(B="$AB" TIERS="${ASAN_TIERS:-unit nss pam cli adversarial}" ./tests/run.sh 2>&1)
+# exchange: delegate-exchange itself runs under ASan+UBSan there; the tier
+# fails when it does not exit 0 after SIGTERM (an error or a leak)
+# (its test_ssh.sh is left out: a real sshd and nginx in the e2e namespace
+# load the modules under test, which cannot run ASan-built outside an ASan
+# program; the exchange tier runs it with the plain build)
+out=$(B="$AB" TESTS_EXCLUDE="exchange/test_ssh" \
+      TIERS="${ASAN_TIERS:-unit nss pam cli adversarial exchange}" ./tests/run.sh 2>&1)
 rc=$?
 # Re-emit the TAP lines without their tier prefix so the outer runner
 # counts each of them, plus the failure excerpts as comments.

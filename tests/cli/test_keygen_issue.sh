@@ -115,10 +115,57 @@ t=$(issue --actor support-bot --for release-team --host web01,web02 \
           --service sshd,sudo --runas deploy --approver carol.smith --source 10.20.0.0/16 \
           --single-use --not-before "@$(now)" --jti 01JDX3ABCDEFGHJKMNPQRSTVWX 2>"$T/err")
 check "a typical ticket with nbf, once and a ULID jti is under 512 bytes (${#t})" test "${#t}" -lt 512
+# issue 18 item 13: what issue mints fits through the services it names.
+# sudo (and su, login: every local conversation) refuses a reply of 512
+# bytes or more; the stock ssh client carries up to 1023.
 hosts=$(printf 'host%02d.example.com,' $(seq 1 20)); hosts=${hosts%,}
 t=$(issue --actor ci-deploy --for alice --host "$hosts" --service sshd 2>"$T/err")
-check "a ticket of 512 bytes or more is still issued (${#t})" test "${#t}" -ge 512
-check "a ticket of 512 bytes or more draws a warning on stderr" grep -q 'sudo refuses' "$T/err"
+RC=$?
+check "an sshd-only ticket of 512 to 1023 bytes is issued (${#t}: ssh carries it)" \
+    test "$RC" -eq 0 -a "${#t}" -ge 512 -a "${#t}" -le 1023
+t=$(issue --actor ci-deploy --for alice --host "$hosts" --service sshd,sudo 2>"$T/err")
+RC=$?
+check "the same ticket naming sudo too: refused, exit 1" test "$RC" -eq 1
+check "... and nothing printed" test -z "$t"
+check "... the message names its size and sudo's limit" \
+    grep -Eq 'the ticket would be [0-9]+ bytes; sudo takes at most 511' "$T/err"
+hosts=$(printf 'host%02d.example.com,' $(seq 1 50)); hosts=${hosts%,}
+t=$(issue --actor ci-deploy --for alice --host "$hosts" --service sshd 2>"$T/err")
+RC=$?
+check "an sshd-only ticket over 1023 bytes: refused, exit 1, nothing printed" test "$RC" -eq 1 -a -z "$t"
+check "... the message names ssh's limit" grep -Eq 'bytes; sshd takes at most 1023' "$T/err"
+# the fully scoped bound sudo ticket of issue 18 item 13
+ssh-keygen -q -t ed25519 -N '' -f "$T/bind_k" >/dev/null
+t=$(issue --actor support-bot --for alice --host web01.example.com --service sudo --kid 2026-11 \
+          --bind-key "$T/bind_k.pub" --runas alice,bob --source 10.0.0.0/8 --approver carol,dave \
+          --single-use 2>"$T/err")
+RC=$?
+if [ "$RC" -eq 0 ]; then
+    check "fully scoped bound sudo ticket: issued only under 512 bytes (${#t})" test "${#t}" -lt 512
+else
+    check "fully scoped bound sudo ticket over the limit: refused (exit 1), nothing printed" \
+        test "$RC" -eq 1 -a -z "$t"
+    check "... and told how to shorten it" grep -q 'shorter' "$T/err"
+fi
+# the boundary, byte exact: jti lengths 1..64 walk the sudo ticket across 511/512
+printed=0 refused=0 bad=0
+for n in $(seq 1 64); do
+    j=$(head -c "$n" /dev/zero | tr '\0' j)
+    t=$(issue --actor support-bot --for alice --host web01.example.com --service sudo --kid 2026-11 \
+              --bind-key "$T/bind_k.pub" --runas alice --approver carol,dave --jti "$j" 2>"$T/err")
+    RC=$?
+    if [ "$RC" -eq 0 ]; then
+        [ "${#t}" -le 511 ] || bad=1
+        [ "${#t}" -eq 511 ] && printed=1
+    else
+        size=$(sed -n 's/.*the ticket would be \([0-9]*\) bytes.*/\1/p' "$T/err")
+        { [ "$RC" -eq 1 ] && [ -z "$t" ] && [ "${size:-0}" -ge 512 ]; } || bad=1
+        [ "${size:-0}" -ge 512 ] && [ "${size:-0}" -le 514 ] && refused=1
+    fi
+done
+check "sudo tickets: every one issued is at most 511 bytes, every longer one refused" test "$bad" = 0
+check "sudo tickets: one of exactly 511 bytes is issued" test "$printed" = 1
+check "sudo tickets: one of 512 to 514 bytes is refused" test "$refused" = 1
 
 # ---- validation ---------------------------------------------------------
 base=(--key "$T/corp.key" --issuer corp --actor ci-deploy --for alice --host web01 --service sshd)

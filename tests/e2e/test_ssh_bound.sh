@@ -10,6 +10,9 @@ e2e_setup
 # a third actor that takes only bound tickets
 sed -i 's/runas = \["alice", "bob"\]; approvals = 1; }/&,\n  { name = "ci-strict"; uid = 62003; shell = "\/bin\/bash"; principals = ["alice"];\n    services = ["'"$SSHD_SVC"'"]; sources = ["127.0.0.0\/8"]; key_binding = "required"; }/' "$CONF"
 install -d -m 0755 -o 62003 -g 62000 /var/lib/delegate/ci-strict
+# a fourth actor that logs in with two keys (publickey,publickey,...)
+sed -i 's/key_binding = "required"; }/&,\n  { name = "ci-two"; uid = 62004; shell = "\/bin\/bash"; principals = ["alice"];\n    services = ["'"$SSHD_SVC"'"]; sources = ["127.0.0.0\/8"]; }/' "$CONF"
+install -d -m 0755 -o 62004 -g 62000 /var/lib/delegate/ci-two
 check "config with a key_binding = \"required\" actor is valid" "$CTL" check-config --config "$CONF"
 
 # sshd refuses an AuthorizedKeysCommand on a path others could write: a
@@ -17,7 +20,12 @@ check "config with a key_binding = \"required\" actor is valid" "$CTL" check-con
 AKC_DIR=$LIBDIR/delegate-e2e
 install -d -m 0755 "$AKC_DIR"
 install -m 0755 "$CTL" "$AKC_DIR/delegatectl"
-E2E_SSHD_EXTRA=$(printf '%s\n' 'Match Group delegated' \
+E2E_SSHD_EXTRA=$(printf '%s\n' 'Match User ci-two' \
+    '    AuthenticationMethods publickey,publickey,keyboard-interactive' \
+    '    AuthorizedKeysFile none' \
+    "    AuthorizedKeysCommand $AKC_DIR/delegatectl authorized-keys --config $CONF %u %t %k" \
+    '    AuthorizedKeysCommandUser nobody' \
+    'Match Group delegated' \
     '    AuthenticationMethods publickey,keyboard-interactive keyboard-interactive' \
     '    AuthorizedKeysFile none' \
     "    AuthorizedKeysCommand $AKC_DIR/delegatectl authorized-keys --config $CONF %u %t %k" \
@@ -161,6 +169,29 @@ audit_mark
 out=$(ssh_bound "$NS/client/id_ecdsa" "$S" ci-strict 'echo ADMITTED')
 check "required: bound ticket with its key admitted" admitted "$out"
 check "required: audit admit with the key" audit_key "$(fp ecdsa)" event=admit user=ci-strict
+
+# ---- publickey,publickey: every key sshd verified counts (issue 18 item 9) -------------
+ssh_two() {   # KEY1 KEY2 TICKET: two publickey steps, then the ticket
+    SSH_ASKPASS=$NS/bin/askpass SSH_ASKPASS_REQUIRE=force DELEGATE_TICKET=$3 \
+        timeout 20 setsid -w ssh "${E2E_SSH_OPTS[@]}" -n -o BatchMode=no -o IdentitiesOnly=yes \
+        -i "$NS/client/id_$1" -i "$NS/client/id_$2" \
+        -o PreferredAuthentications=publickey,keyboard-interactive \
+        -p "$PORT" ci-two@127.0.0.1 'echo ADMITTED' 2>>"$NS/ssh-client.err"
+}
+for k in ed25519 ecdsa; do
+    W=$(bound "$k" ci-two "e2e-two-$k")
+    audit_mark
+    out=$(ssh_two ed25519 ecdsa "$W")
+    check "two keys proven (ed25519 then ecdsa), ticket bound to the $k key: admitted" admitted "$out"
+    check "two keys, bound to $k: audit admit with that key" audit_key "$(fp "$k")" event=admit user=ci-two
+done
+check "sshd: two publickey steps before keyboard-interactive" \
+    bash -c '[ "$(grep -c "Partial publickey for ci-two" "$1")" -ge 4 ]' _ "$NS/sshd.log"
+W=$(bound rsa ci-two e2e-two-rsa)
+audit_mark
+out=$(ssh_two ed25519 ecdsa "$W")
+check "two keys proven, ticket bound to a third key: refused" refused "$out"
+check "third key: audit deny key_mismatch" audit_key "$(fp rsa)" event=deny user=ci-two reason=key_mismatch
 
 # ---- nothing secret written ---------------------------------------------------------
 check "no ticket text in the audit file or the sshd log" \

@@ -104,5 +104,110 @@ check "unbound session: audit deny key_mismatch" \
 out=$(in_session - "$(ssh_ticket)" su)
 check "control: unbound sudo ticket inside that session admitted" grep -q "RAN-AS=alice$" <<<"$out"
 
+# ---- a session that proved key a with an unbound ticket (issue 18 item 10) ------------
+# the record keeps the key the session proved, not its ticket's cnf
+audit_mark
+out=$(in_session a "$(ssh_ticket)" sa)
+check "unbound ssh ticket after a publickey step with key a: session admitted" grep -qx IN-SESSION <<<"$out"
+check "bound sudo ticket (key a) inside it: admitted (the session proved key a)" \
+    grep -q "RAN-AS=alice$" <<<"$out"
+check "audit: admit for sudo with key a" audit_key "$(fp a)" event=admit service=sudo jti=e2e-sudo-bound-a
+audit_mark
+out=$(in_session a "$(ssh_ticket)" sb)
+check "bound sudo ticket (key b) inside that session: refused" bash -c '! grep -q RAN-AS <<<"$1"' _ "$out"
+
+# ---- su finds its caller's session the same way; the caller must be the actor ----------
+e2e_pam_stack su
+sed -i 's/services = \["sudo", "'"$SSHD_SVC"'"\];/services = ["sudo", "'"$SSHD_SVC"'", "su"];/' "$CONF"
+check "config: support-bot takes su too" "$CTL" check-config --config "$CONF"
+SUA=$(issue --actor support-bot --for alice --host "$HOSTNAME_DLG" --service su --approver carol \
+      --ttl 10m --jti e2e-su-bound-a --bind-key "$NS/client/id_a.pub")
+put_ticket sua "$SUA"
+in_session_su() {   # KEY SSH-TICKET: su to the actor itself, with the bound su ticket
+    local k=$1 t=$2
+    SSH_ASKPASS=$NS/bin/askpass SSH_ASKPASS_REQUIRE=force DELEGATE_TICKET=$t \
+        timeout 30 setsid -w ssh "${E2E_SSH_OPTS[@]}" -n -o BatchMode=no -o IdentitiesOnly=yes \
+        -i "$NS/client/id_$k" -o PreferredAuthentications=publickey,keyboard-interactive \
+        -p "$PORT" support-bot@127.0.0.1 \
+        "echo IN-SESSION; su support-bot -c 'echo SU-AS=\$(id -un)' <sua 2>&1" 2>>"$NS/ssh-client.err"
+}
+audit_mark
+out=$(in_session_su a "$(ssh_ticket a)")
+check "su by the actor inside a session of key a, bound su ticket: admitted" \
+    grep -q "SU-AS=support-bot$" <<<"$out"
+check "su: audit admit with key a" audit_key "$(fp a)" event=admit service=su jti=e2e-su-bound-a
+audit_mark
+out=$(su support-bot -c 'echo SU-AS=$(id -un)' <"$HOME_BOT/sua" 2>&1)
+check "su by root outside any session, same ticket: refused" bash -c '! grep -q SU-AS <<<"$1"' _ "$out"
+check "su by root: audit deny key_mismatch" \
+    audit_key "$(fp a)" event=deny service=su reason=key_mismatch jti=e2e-su-bound-a
+
+# ---- same-uid sessions are not isolated (issue 18 item 11) ------------------------------
+# A second session of the actor, without key a, attaches to a process of a
+# session that proved key a (gdb -p: this kernel has no Yama, or
+# ptrace_scope 0) and makes it run a bound sudo there, inside that session's
+# cgroup.  pam_delegate refuses it: the first session no longer vouches for
+# key a once a session of the same actor without it was live at the same
+# time, and that lasts after the second session is gone.
+printf '%s\n' '#!/bin/sh' \
+    '# run by the injected process, inside the first session' \
+    "echo \"CGROUP=\$(sed -n 's/^0:://p' /proc/self/cgroup)\" >$HOME_BOT/payload.out" \
+    "sudo -S -u alice sh -c 'echo RAN-AS=\$(id -un)' <$HOME_BOT/sa >>$HOME_BOT/payload.out 2>&1" \
+    >"$HOME_BOT/payload.sh"
+chmod 0755 "$HOME_BOT/payload.sh"
+yama=$(cat /proc/sys/kernel/yama/ptrace_scope 2>/dev/null || echo absent)
+S1T=$(ssh_ticket a)
+SSH_ASKPASS=$NS/bin/askpass SSH_ASKPASS_REQUIRE=force DELEGATE_TICKET=$S1T \
+    timeout 300 setsid -w ssh "${E2E_SSH_OPTS[@]}" -n -o BatchMode=no -o IdentitiesOnly=yes \
+    -i "$NS/client/id_a" -o PreferredAuthentications=publickey,keyboard-interactive \
+    -p "$PORT" support-bot@127.0.0.1 'echo $$ >s1.pid; echo STARTED; exec sleep 611' \
+    >"$NS/s1.out" 2>>"$NS/ssh-client.err" &
+S1_CLIENT=$!
+check "first session (key a, bound ssh ticket) started" wait_for 30 grep -sqx STARTED "$NS/s1.out"
+s1pid=$(cat "$HOME_BOT/s1.pid" 2>/dev/null)
+s1grp=$(sed -n 's/^0:://p' "/proc/$s1pid/cgroup" 2>/dev/null)
+check "its process runs in a session group" bash -c '[[ $1 == /delegate/* ]]' _ "$s1grp"
+# run_in_s1: the payload run by a process moved into the first session's
+# group by root (the effect of the injection, when the kernel forbids it)
+run_in_s1() {
+    sh -c 'echo $$ >"$1" && exec runuser -u support-bot -- "$2"' _ \
+        "/sys/fs/cgroup$s1grp/cgroup.procs" "$HOME_BOT/payload.sh"
+}
+if [ "$yama" = absent ] || [ "$yama" = 0 ]; then
+    inject="gdb -q -nx -p $s1pid -batch -ex 'call (int)system(\"$HOME_BOT/payload.sh\")' >gdb.out 2>&1"
+    how="gdb -p from the second session (ptrace; kernel.yama.ptrace_scope: $yama)"
+else
+    inject="true"
+    how="simulated: kernel.yama.ptrace_scope $yama forbids the attach; root moves the payload into the first session's group once the second session has been live"
+fi
+diag "injection: $how"
+audit_mark
+SSH_ASKPASS=$NS/bin/askpass SSH_ASKPASS_REQUIRE=force DELEGATE_TICKET=$(ssh_ticket) \
+    timeout 120 setsid -w ssh "${E2E_SSH_OPTS[@]}" -n -o BatchMode=no -o PubkeyAuthentication=no \
+    -o PreferredAuthentications=keyboard-interactive -p "$PORT" support-bot@127.0.0.1 \
+    "echo IN-SECOND; $inject; echo INJECTED" >"$NS/second.out" 2>>"$NS/ssh-client.err"
+check "second session (unbound, no key) of the same actor admitted" grep -qx IN-SECOND "$NS/second.out"
+[ "$inject" = true ] && run_in_s1
+check "the injected payload ran inside the first session's cgroup" \
+    wait_for 30 grep -qx "CGROUP=$s1grp" "$HOME_BOT/payload.out"
+check "the bound sudo run there is refused" bash -c '! grep -q RAN-AS "$1"' _ "$HOME_BOT/payload.out"
+check "audit: deny key_mismatch for that sudo" \
+    audit_key "$(fp a)" event=deny service=sudo reason=key_mismatch jti=e2e-sudo-bound-a
+check "audit: no admit for it" audit_lacks event=admit service=sudo
+# the second session is gone now; what it left in the first may still run
+: >"$HOME_BOT/payload.out"
+audit_mark
+run_in_s1 2>/dev/null
+check "after the second session ended, the first still refuses the bound sudo" \
+    bash -c 'grep -q "CGROUP=$2" "$1" && ! grep -q RAN-AS "$1"' _ "$HOME_BOT/payload.out" "$s1grp"
+# end the first session: its command, then its record
+kill "$s1pid" 2>/dev/null
+wait "$S1_CLIENT" 2>/dev/null
+check "the first session ended (no record left)" \
+    wait_for 30 bash -c '[ -z "$(ls -A /run/delegate/sessions)" ]'
+# a fresh session of key a, alone: its bound sudo is admitted again
+out=$(in_session a "$(ssh_ticket a)" sa)
+check "a fresh session of key a, alone: bound sudo admitted" grep -q "RAN-AS=alice$" <<<"$out"
+
 check "no ticket text in the audit trail or the sshd log" \
     secret_absent "$SA" "$AUDIT" "$NS/sshd.log" "$NS/sudo.err"

@@ -19,12 +19,12 @@ HARNESSES=$(cd tests/fuzz && ls fuzz_*.c | sed 's/\.c$//' | grep -v '^fuzz_env$'
 CFLAGS="-std=c11 -D_GNU_SOURCE -DDLG_VERSION=\"fuzz\" -O1 -g -fno-omit-frame-pointer \
  -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
  -Wall -Wextra -Icommon -Itests/fuzz -Itests/adversarial -DDLG_FUZZ_KEYS=\"$ROOT/tests/fuzz/keys\""
-LIBS="-lconfig -lcrypto -ljansson"
+LIBS="-lconfig -lcrypto -ljansson -lsystemd"
 
 build() {
     local src obj objs=() h
     mkdir -p "$FB/obj"
-    for src in common/*/*.c tests/fuzz/fuzz_env.c; do
+    for src in common/*/*.c common/*/*/*.c tests/fuzz/fuzz_env.c; do
         obj=$FB/obj/$(echo "$src" | tr / _ | sed 's/\.c$/.o/')
         if [ ! -e "$obj" ] || [ "$src" -nt "$obj" ] || [ -n "$(find common tests/fuzz -name '*.h' -newer "$obj")" ]; then
             $CLANG $CFLAGS -c -o "$obj" "$src" || return 1
@@ -73,7 +73,7 @@ run() {
 seeds() {
     mkdir -p "$FB"
     gcc -std=c11 -D_GNU_SOURCE -O1 -g -Icommon -Itests/lib -Itests/adversarial \
-        -o "$FB/gen_seeds" tests/fuzz/gen_seeds.c tests/lib/testlib.c common/*/*.c \
+        -o "$FB/gen_seeds" tests/fuzz/gen_seeds.c tests/lib/testlib.c common/*/*.c common/*/*/*.c \
         $LIBS -lpthread || return 1
     mkdir -p tests/fuzz/corpus/fuzz_ticket tests/fuzz/corpus/fuzz_decide
     rm -f tests/fuzz/corpus/fuzz_ticket/* tests/fuzz/corpus/fuzz_decide/*

@@ -7,12 +7,12 @@ set -u
 cd "$(dirname "$0")/../.."
 B=${B:-build}
 mkdir -p "$B"
-SRCS=$(ls common/*/*.c pam_delegate/*.c nss_delegate/*.c delegatectl/*.c tests/lib/*.c \
+SRCS=$(ls common/*/*.c common/*/*/*.c pam_delegate/*.c nss_delegate/*.c delegatectl/*.c exchange/*.c tests/lib/*.c \
           tests/unit/*.c tests/nss/*.c tests/pam/*.c tests/adversarial/*.c tests/fuzz/*.c \
-          tests/valgrind/*.c bench/*.c 2>/dev/null)
-INC="-Icommon -Inss_delegate -Ipam_delegate -Idelegatectl -Itests/lib -Itests/pam -Itests/nss \
+          tests/valgrind/*.c bench/*.c bench/exchange/*.c 2>/dev/null)
+INC="-Icommon -Inss_delegate -Ipam_delegate -Idelegatectl -Iexchange -Itests/lib -Itests/pam -Itests/nss \
      -Itests/adversarial -Itests/fuzz -Ibench"
-DEFS="-D_GNU_SOURCE -DDLG_VERSION=\"lint\" -DDLG_FUZZ_KEYS=\"/x\""
+DEFS="-D_GNU_SOURCE -DDLG_VERSION=\"lint\" -DDLG_FUZZ_KEYS=\"/x\" -DDLG_LIBCONFIG_SO=\"/lint/libconfig.so.9\""
 echo "1..2"
 
 # A missing tool is a failure (tests/deps.sh installs both), never "clean".
@@ -37,7 +37,7 @@ fi
 
 log=$B/lint-clang-tidy.log
 # Product sources only for clang-tidy (tests are cmocka-heavy; cppcheck covers them).
-TIDY_SRCS=$(ls common/*/*.c pam_delegate/*.c nss_delegate/*.c delegatectl/*.c)
+TIDY_SRCS=$(ls common/*/*.c common/*/*/*.c pam_delegate/*.c nss_delegate/*.c delegatectl/*.c exchange/*.c)
 errlog=$B/lint-clang-tidy.err
 printf '%s\n' $TIDY_SRCS | xargs -P2 -I{} clang-tidy --quiet {} -- -std=c11 $DEFS $INC \
     >"$log" 2>"$errlog"

@@ -151,6 +151,38 @@ expect_probe "stale form: new actor seen at once through the text; libconfig loa
     "new-bot 62050 /var/lib/delegate/new-bot
 ci-deploy 62001 /var/lib/delegate/ci-deploy
 libconfig mapped" new-bot ci-deploy
+
+# issue 18 item 7: libconfig is loaded by its absolute path, never found
+# through LD_LIBRARY_PATH or the host program's DT_RPATH (a fake
+# libconfig.so.9 there would run its constructor inside the host process)
+mkdir -p "$T/fake"
+printf '%s\n' '#include <unistd.h>' \
+    '__attribute__((constructor)) static void hit(void)' \
+    '{ (void)!write(2, "FAKE LIBCONFIG LOADED\n", 22); _exit(3); }' >"$T/fake/fake.c"
+if cc -shared -fPIC -o "$T/fake/libconfig.so.9" "$T/fake/fake.c" 2>"$T/cc.err" &&
+   cc -std=c11 -O1 -rdynamic $hijack -Wl,--disable-new-dtags -Wl,-rpath,"$T/fake" \
+      -o "$T/probe_rpath" tests/nss/nss_probe.c 2>>"$T/cc.err"; then
+    pass "fake libconfig.so.9 and a probe with DT_RPATH to it built"
+else failt "fake libconfig.so.9 and a probe with DT_RPATH to it built"; sed 's/^/# /' "$T/cc.err"; fi
+if readelf -d "$T/probe_rpath" | grep -q '(RPATH)'; then pass "the probe has a DT_RPATH"; else
+    failt "the probe has a DT_RPATH"; fi
+LD_LIBRARY_PATH=$T/fake expect_probe "stale form, LD_LIBRARY_PATH holds a fake libconfig.so.9: the real one is loaded" \
+    "new-bot 62050 /var/lib/delegate/new-bot
+libconfig mapped" new-bot
+PROBE_SAVED=$PROBE PROBE=$T/probe_rpath
+expect_probe "stale form, the program's DT_RPATH holds a fake libconfig.so.9: the real one is loaded" \
+    "new-bot 62050 /var/lib/delegate/new-bot
+libconfig mapped" new-bot
+# a program built with a sanitizer: its runtime aborts a dlopen with
+# RTLD_DEEPBIND; the module sees the runtime and loads libconfig without it
+if cc -std=c11 -O1 -fsanitize=address -DNO_HIJACK -o "$T/probe_asan" tests/nss/nss_probe.c 2>"$T/cc.err"; then
+    pass "an ASan-built probe"
+else failt "an ASan-built probe"; sed 's/^/# /' "$T/cc.err"; fi
+PROBE=$T/probe_asan
+ASAN_OPTIONS=detect_leaks=0 expect_probe "stale form, a program built with ASan: libconfig loaded (no RTLD_DEEPBIND), no abort" \
+    "new-bot 62050 /var/lib/delegate/new-bot
+libconfig mapped" new-bot
+PROBE=$PROBE_SAVED
 if "$CTL" compile --check >"$T/out" 2>&1; then failt "compile --check: stale (exit 1)"; else
     pass "compile --check: stale (exit 1)"; fi
 "$CTL" compile >/dev/null 2>&1

@@ -7,6 +7,14 @@
 # - a private mount namespace with fresh tmpfs on /run and /var/lib, because
 #   the module's state dirs (/run/delegate, /var/lib/delegate/.once) are
 #   fixed paths by design (no env override a setuid sudo could honour);
+# - a private /tmp (tmpfs) in that namespace, with only the test's own
+#   directory of the host's /tmp bound into it (and the build tree, when it
+#   lives in /tmp: tests/mutation/run.sh builds there): pam_wrapper 1.1.4 copies
+#   libpam and the service files into /tmp/pam.X (a fixed place, X one
+#   character) and removes it only in its destructor, so a process that
+#   ends without running it (a forked child that leaves with _exit after
+#   its own pam_start, a crash, a timeout's SIGKILL) used to leave one on
+#   the host; each left directory is also reported (TAP 902);
 # - afterwards the log (pam_syslog lines via pam_wrapper) is searched for
 #   every ticket the test minted: one more TAP line.
 # PD_VALGRIND=1 runs the program under valgrind (leaks are errors); SAN=asan
@@ -55,6 +63,9 @@ service items  "$cfg" "account  optional  $helpers/pam_get_items.so"
 service relcfg "config=relative/delegate.conf debug"
 service badarg "$cfg no_such_option"
 service cpl    "$cfg compiled=$dir/policy.bin"    # issue 13: the compiled form
+service sshd-x "$cfg"                              # a renamed sshd (its own PAM service)
+service su     "$cfg"
+service login  "$cfg"                              # a console login: no ssh keys
 
 # The shipped stacks (conf/pam.d/*.snippet), after pam_set_items, with
 # stand-ins for Debian's
@@ -95,6 +106,15 @@ asan|tsan)
     export PAM_WRAPPER_DISABLE_DEEPBIND=1 UID_WRAPPER_DISABLE_DEEPBIND=1
     export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 ;;
 esac
+# what of the host's /tmp the test needs in its private /tmp: its own
+# directory, and the tree of the binary and the module if they are there
+tops=
+for p in "$dir" "$bin" "$module" "$(cd "$(dirname "$0")" && pwd)"; do
+    case $p in
+    /tmp/?*) t=${p#/tmp/}; t=${t%%/*}
+             case " $tops " in *" $t "*) ;; *) tops="$tops $t" ;; esac ;;
+    esac
+done
 # the session phase contains each session in a cgroup: the test runs in a
 # group and a cgroup namespace of its own (tests/lib/cgroup-ns.sh)
 . "$(dirname "$0")/../lib/cgroup-ns.sh"
@@ -103,12 +123,28 @@ trap 'dlgcg_destroy "$cg"; rm -rf "$dir"' EXIT
 PD_TEST_DIR=$dir PD_MODULE=$module PAM_WRAPPER_DEBUGLEVEL=${PAM_WRAPPER_DEBUGLEVEL:-2} \
 /bin/sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$cg" \
 unshare --cgroup --mount --propagation private -- /bin/sh -c '
+    dir=$1; tops=$2; shift 2
     mount -t tmpfs -o mode=0755 tmpfs /run &&
     mount -t tmpfs -o mode=0755 tmpfs /var/lib &&
     mount -t cgroup2 dlg-test-cgroup2 /sys/fs/cgroup &&
+    mkdir /run/.pdt-tmp && mount --bind /tmp /run/.pdt-tmp &&
+    mount -t tmpfs -o mode=1777 dlg-test-tmp /tmp || exit 1
+    for top in $tops; do
+        mkdir -m 0755 "/tmp/$top" && mount --bind "/run/.pdt-tmp/$top" "/tmp/$top" || exit 1
+    done
+    umount /run/.pdt-tmp && rmdir /run/.pdt-tmp || exit 1
     services=$1; shift
-    exec env LD_PRELOAD="$0" PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$services" "$@"
-' "$prewrap" "$dir/services" "${run[@]}" 2>"$log"
+    env LD_PRELOAD="$0" PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$services" "$@"
+    rc=$?
+    left=$(for d in /tmp/pam.*; do [ -e "$d" ] && echo "$d (pid $(cat "$d/pid" 2>/dev/null))"; done)
+    if [ -z "$left" ]; then
+        echo "ok 902 - pam_wrapper left no /tmp/pam.X directory (in the private /tmp)"
+    else
+        echo "not ok 902 - pam_wrapper left no /tmp/pam.X directory (in the private /tmp):" $left
+        rc=1
+    fi
+    exit $rc
+' "$prewrap" "$dir" "$tops" "$dir/services" "${run[@]}" 2>"$log"
 rc=$?
 if ! dlgcg_destroy "$cg"; then
     echo "not ok 901 - the test's cgroup removed"

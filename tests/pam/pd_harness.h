@@ -41,6 +41,8 @@ struct pdt {
     char *audit;                /* dir/audit.jsonl */
     char *pub;                  /* dir/corp.pub */
     EVP_PKEY *key;              /* the issuer key "corp"/"k1" */
+    char *pub2;                 /* dir/corp2.pub: a second key of corp, "k2" */
+    EVP_PKEY *key2;
 };
 static struct pdt T;
 
@@ -65,31 +67,60 @@ static inline void pdt_put_file(const char *path, const char *text)
         pdt_die(path);
 }
 
-/* The test config: two actors, one issuer; revoke is the text of a
- * "revoke = {...};" group or "". */
-static inline void pdt_config(const char *revoke)
-{
-    char text[8192];
+/* A variant of the test config: each field NULL keeps the default. */
+struct pdt_cfg {
+    const char *revoke;         /* the text of a "revoke = {...};" group */
+    const char *iss_principals; /* corp's principals, default "\"*\"" */
+    const char *iss_keys;       /* corp's keys: "k1" (T.pub, the default), "k2" (T.pub2), "both" */
+    const char *ci_services;    /* ci-deploy's services */
+    const char *ci_extra;       /* more settings of ci-deploy, e.g. "key_binding = ...;" */
+    const char *bot_services;   /* support-bot's services */
+};
 
+static inline void pdt_config_with(const struct pdt_cfg *o)
+{
+    char text[8192], keys[2048];
+
+    if (o->iss_keys == NULL || strcmp(o->iss_keys, "k1") == 0)
+        snprintf(keys, sizeof(keys), "{ kid = \"k1\"; file = \"%s\"; }", T.pub);
+    else if (strcmp(o->iss_keys, "k2") == 0)
+        snprintf(keys, sizeof(keys), "{ kid = \"k2\"; file = \"%s\"; }", T.pub2);
+    else
+        snprintf(keys, sizeof(keys), "{ kid = \"k1\"; file = \"%s\"; }, "
+                 "{ kid = \"k2\"; file = \"%s\"; }", T.pub, T.pub2);
     snprintf(text, sizeof(text),
              "version = 1;\n"
              "host = { name = \"web01\"; aliases = [\"web01.example.com\"]; };\n"
              "tickets = { clock_skew = 60; max_lifetime = 3600; prompt = \"Delegation ticket: \"; };\n"
-             "issuers = ( { id = \"corp\"; algorithms = [\"EdDSA\"]; principals = [\"*\"];\n"
-             "    keys = ( { kid = \"k1\"; file = \"%s\"; } ); } );\n"
+             "issuers = ( { id = \"corp\"; algorithms = [\"EdDSA\"]; principals = [%s];\n"
+             "    keys = ( %s ); } );\n"
              "accounts = { group = \"delegated\"; gid = 62000; uid_min = 62001; uid_max = 62999; };\n"
              "actors = (\n"
              "  { name = \"ci-deploy\"; uid = 62001; principals = [\"alice\", \"release\"];\n"
-             "    services = [\"sshd\", \"ufp\", \"tfp\", \"items\", \"badarg\", \"snip-sshd\"];\n"
-             "    sources = [\"127.0.0.1/32\", \"10.0.0.0/8\"]; },\n"
+             "    services = [%s];\n"
+             "    sources = [\"127.0.0.1/32\", \"10.0.0.0/8\"]; %s },\n"
              "  { name = \"support-bot\"; uid = 62002; principals = [\"*\"];\n"
-             "    services = [\"sudo\", \"snip-sudo\"];\n"
+             "    services = [%s];\n"
              "    runas = [\"alice\", \"bob\"]; }\n"
              ");\n"
              "audit = { syslog = false; file = \"%s\"; };\n"
              "%s\n",
-             T.pub, T.audit, revoke ? revoke : "");
+             o->iss_principals ? o->iss_principals : "\"*\"", keys,
+             o->ci_services ? o->ci_services
+                            : "\"sshd\", \"ufp\", \"tfp\", \"items\", \"badarg\", \"snip-sshd\"",
+             o->ci_extra ? o->ci_extra : "",
+             o->bot_services ? o->bot_services : "\"sudo\", \"snip-sudo\"",
+             T.audit, o->revoke ? o->revoke : "");
     pdt_put_file(T.conf, text);
+}
+
+/* The test config: two actors, one issuer; revoke is the text of a
+ * "revoke = {...};" group or "". */
+static inline void pdt_config(const char *revoke)
+{
+    struct pdt_cfg o = { .revoke = revoke };
+
+    pdt_config_with(&o);
 }
 
 static inline void pdt_setup_all(void)
@@ -105,6 +136,8 @@ static inline void pdt_setup_all(void)
     T.audit = tl_path(dir, "audit.jsonl");
     T.key = tl_key("ed25519");
     T.pub = tl_write_pub(dir, "corp", T.key);
+    T.key2 = tl_new_key("ed25519");
+    T.pub2 = tl_write_pub(dir, "corp2", T.key2);
     pdt_config("");
     /* no stray items from the caller's environment */
     unsetenv("PAM_USER");
@@ -120,6 +153,8 @@ static inline void pdt_teardown_all(void)
     free(T.conf);
     free(T.audit);
     free(T.pub);
+    free(T.pub2);
+    EVP_PKEY_free(T.key2);
 }
 
 /* Per test: a fresh config, a clean audit file, default items. */

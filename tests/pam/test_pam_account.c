@@ -145,6 +145,103 @@ static void test_actor_removed_after_auth(void **state)
     free(t);
 }
 
+/* auth with a default ticket, then the config becomes *after*, then
+ * account: refused with reason, and still refused under the old config
+ * (reason NULL: the edit takes nothing away, account passes). */
+static void after_auth_config(const struct pdt_cfg *after, const char *reason, int line)
+{
+    char *t = pdt_mint(pdt_claims()), want[64];
+    struct pdt_conv cv = { .answer = { t } };
+    struct pam_testcase cases[] = {
+        pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
+        pam_test(PAMTEST_KEEPHANDLE, 0),
+    };
+    pam_handle_t *ph;
+
+    unlink(T.audit);
+    pdt_config("");
+    ph = pdt_keep("sshd", "ci-deploy", &cv, cases);
+    pdt_config_with(after);
+    if (reason == NULL) {
+        assert_int_equal(pam_acct_mgmt(ph, 0), PAM_SUCCESS);
+        pam_end(ph, PAM_SUCCESS);
+        pdt_audit_expect_(line, "admit", (const char *)NULL);
+        free(t);
+        return;
+    }
+    assert_int_equal(pam_acct_mgmt(ph, 0), PAM_PERM_DENIED);
+    pdt_config("");
+    assert_int_equal(pam_acct_mgmt(ph, 0), PAM_PERM_DENIED);
+    pam_end(ph, PAM_PERM_DENIED);
+    snprintf(want, sizeof(want), "deny:%s", reason);
+    pdt_audit_expect_(line, "admit", want, "deny:no_ticket", (const char *)NULL);
+    free(t);
+}
+
+/* Issue 21: the issuer's own rules count after admission too.  A personal
+ * key that should stop speaking for others (principals narrowed), and a
+ * leaked issuer key removed from the config. */
+static void test_issuer_principals_narrowed_after_auth(void **state)
+{
+    struct pdt_cfg narrowed = { .iss_principals = "\"release\"" };
+    struct pdt_cfg still = { .iss_principals = "\"release\", \"alice\"" };
+    (void)state;
+
+    after_auth_config(&narrowed, "principal_not_allowed", __LINE__);
+    /* control: the same edit that keeps alice changes nothing */
+    after_auth_config(&still, NULL, __LINE__);
+}
+
+static void test_issuer_key_removed_after_auth(void **state)
+{
+    struct pdt_cfg rotated = { .iss_keys = "k2" };
+    (void)state;
+
+    after_auth_config(&rotated, "unknown_key", __LINE__);
+}
+
+/* Issue 18 item 8: key_binding = "required" set after admission refuses a
+ * session that came in with an unbound ticket. */
+static void test_key_required_after_auth(void **state)
+{
+    struct pdt_cfg required = { .ci_extra = "key_binding = \"required\";" };
+    (void)state;
+
+    after_auth_config(&required, "key_required", __LINE__);
+}
+
+/* Issue 21 thin spot, a second test: a ticket that omits kid (its issuer
+ * has one key) is still caught by a revocation of that key's id, at auth
+ * and, revoked after auth, in the account phase. */
+static void test_kid_omitted_key_revoked(void **state)
+{
+    json_t *c1 = pdt_claims(), *c2 = pdt_claims();
+    char *t1 = tl_mint(T.key, "EdDSA", NULL, c1), *t2 = tl_mint(T.key, "EdDSA", NULL, c2);
+    struct pdt_conv cv = { .answer = { t1 } };
+    struct pam_testcase auth_ok[] = {
+        pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
+        pam_test(PAMTEST_KEEPHANDLE, 0),
+    };
+    struct pam_testcase auth_no[] = { pam_test(PAMTEST_AUTHENTICATE, PAM_AUTH_ERR) };
+    pam_handle_t *ph;
+    (void)state;
+
+    json_decref(c1);
+    json_decref(c2);
+    pdt_remember(t1);
+    pdt_remember(t2);
+    ph = pdt_keep("sshd", "ci-deploy", &cv, auth_ok);
+    pdt_config("revoke = { keys = [\"k1\"]; };");
+    assert_int_equal(pam_acct_mgmt(ph, 0), PAM_PERM_DENIED);
+    pam_end(ph, PAM_PERM_DENIED);
+    cv.answer[0] = t2;
+    cv.prompts = 0;
+    pdt_run("sshd", "ci-deploy", &cv, auth_no);
+    pdt_audit_expect("admit", "deny:revoked_key", "deny:revoked_key");
+    free(t1);
+    free(t2);
+}
+
 /* Admitted shortly before the end of the skew window; account once the
  * window has passed.  The margin starts at 2 s; should authentication come
  * too late for it (a loaded machine), it is refused as expired and the test
@@ -226,6 +323,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_revocation_after_auth, pdt_setup, pdt_teardown),
         cmocka_unit_test_setup_teardown(test_config_broken_after_auth, pdt_setup, pdt_teardown),
         cmocka_unit_test_setup_teardown(test_actor_removed_after_auth, pdt_setup, pdt_teardown),
+        cmocka_unit_test_setup_teardown(test_issuer_principals_narrowed_after_auth, pdt_setup, pdt_teardown),
+        cmocka_unit_test_setup_teardown(test_issuer_key_removed_after_auth, pdt_setup, pdt_teardown),
+        cmocka_unit_test_setup_teardown(test_key_required_after_auth, pdt_setup, pdt_teardown),
+        cmocka_unit_test_setup_teardown(test_kid_omitted_key_revoked, pdt_setup, pdt_teardown),
         cmocka_unit_test_setup_teardown(test_expired_after_auth, pdt_setup, pdt_teardown),
         cmocka_unit_test_setup_teardown(test_user_switched_before_account, pdt_setup, pdt_teardown),
     };

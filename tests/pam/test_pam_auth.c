@@ -230,6 +230,22 @@ static void test_deny_expired(void **state)
     free(t);
 }
 
+/* Issue 21 thin spot, a second test: NumericDates are integers.  A
+ * fractional nbf is malformed, not read as 0 (jansson's json_integer_value
+ * of a real), which would make a not-yet-valid ticket valid now. */
+static void test_deny_fractional_date(void **state)
+{
+    int64_t now = (int64_t)time(NULL);
+    json_t *c = pdt_claims();
+    char *t;
+    (void)state;
+
+    json_object_set_new(c, "nbf", json_real((double)(now + 600) + 0.5));
+    t = pdt_mint(c);
+    deny_case("sshd", t, "malformed", __LINE__);
+    free(t);
+}
+
 static void test_deny_wrong_service(void **state)
 {
     char *t = pdt_mint(pdt_claims());       /* svc ["sshd"] */
@@ -398,6 +414,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_try_first_pass_prompts_without_authtok, pdt_setup, pdt_teardown),
         cmocka_unit_test_setup_teardown(test_try_first_pass_prompts_after_bad_authtok, pdt_setup, pdt_teardown),
         cmocka_unit_test_setup_teardown(test_deny_expired, pdt_setup, pdt_teardown),
+        cmocka_unit_test_setup_teardown(test_deny_fractional_date, pdt_setup, pdt_teardown),
         cmocka_unit_test_setup_teardown(test_deny_wrong_service, pdt_setup, pdt_teardown),
         cmocka_unit_test_setup_teardown(test_deny_bad_signature, pdt_setup, pdt_teardown),
         cmocka_unit_test_setup_teardown(test_deny_empty_reply, pdt_setup, pdt_teardown),

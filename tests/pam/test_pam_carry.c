@@ -327,6 +327,27 @@ static void test_revoked_before_monitor_session(void **state)
     free(t);
 }
 
+/* key_binding = "required" set after the child's auth of an unbound ticket
+ * (issue 18 item 8): the monitor's session is refused key_required, and the
+ * same edit leaves a bound session alone (the carry record keeps cnf). */
+static void test_key_required_before_monitor_session(void **state)
+{
+    struct pdt_cfg required = { .ci_extra = "key_binding = \"required\";" };
+    char *t = pdt_mint(pdt_claims());
+    struct pdt_conv cv = { .answer = { t } };
+    pam_handle_t *ph;
+    (void)state;
+
+    ph = start("sshd", "ci-deploy", &cv);
+    assert_int_equal(child_auth(ph), 0);
+    pdt_config_with(&required);
+    assert_int_equal(pam_open_session(ph, 0), PAM_PERM_DENIED);
+    pam_end(ph, PAM_PERM_DENIED);
+    pdt_no_sessions();
+    pdt_audit_expect("admit", "deny:key_required");
+    free(t);
+}
+
 /* Records of processes that are gone are pruned by the next auth. */
 static void test_stale_records_pruned(void **state)
 {
@@ -343,7 +364,10 @@ static void test_stale_records_pruned(void **state)
     assert_true(pid >= 0);
     if (pid == 0) {
         ph = start("sshd", "ci-deploy", &cv);
-        _exit(child_auth(ph));
+        /* exit, not _exit: this child called pam_start itself, so
+         * pam_wrapper made it a /tmp/pam.X directory of its own, which only
+         * its destructor removes */
+        exit(child_auth(ph));
     }
     assert_int_equal(waitpid(pid, &status, 0), pid);
     assert_true(WIFEXITED(status));
@@ -370,6 +394,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_account_refusal_drops_record, pdt_setup, pdt_teardown),
         cmocka_unit_test_setup_teardown(test_tampered_records_refused, pdt_setup, pdt_teardown),
         cmocka_unit_test_setup_teardown(test_revoked_before_monitor_session, pdt_setup, pdt_teardown),
+        cmocka_unit_test_setup_teardown(test_key_required_before_monitor_session, pdt_setup, pdt_teardown),
         cmocka_unit_test_setup_teardown(test_stale_records_pruned, pdt_setup, pdt_teardown),
     };
     int rc;

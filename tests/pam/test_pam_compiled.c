@@ -9,6 +9,7 @@
 #include <fcntl.h>
 
 #include "config/compiled.h"
+#include "config/config_record.h"
 #include "pd_harness.h"
 
 static char *cpath;
@@ -82,6 +83,27 @@ static void test_module_writes_compiled_form(void **state)
     assert_true(fresh());
 }
 
+/* The slot of a field of the sources' records (config_record.h). */
+static size_t file_slot(const char *name)
+{
+    size_t k = 0;
+
+    for (size_t i = 0; i < dlg_rt_file.nfields; i++) {
+        if (!dlg_field_carried(dlg_rt_file.fields[i].kind))
+            continue;
+        if (strcmp(dlg_rt_file.fields[i].name, name) == 0)
+            return k;
+        k++;
+    }
+    fail_msg("no field %s", name);
+    return 0;
+}
+
+static void put_slot(unsigned char *rec, const char *name, uint64_t v)
+{
+    memcpy(rec + file_slot(name) * 8, &v, 8);
+}
+
 /* Rewrite the recorded identities of the form at cpath to those the files
  * have now (and its compile time to now), checksums recomputed: a form
  * that claims to match the current text. */
@@ -99,18 +121,16 @@ static void forge_identities(void)
     const struct dlg_cpl_section *ss = &sec[DLG_CPL_SEC_SOURCES - 1];
     const char *pool = (const char *)b + sec[DLG_CPL_SEC_STRINGS - 1].offset;
     for (size_t i = 0; i < ss->count; i++) {
-        struct dlg_cpl_source s;
+        unsigned char *rec = b + ss->offset + i * ss->record_size;
         struct stat st;
-        memcpy(&s, b + ss->offset + i * sizeof(s), sizeof(s));
-        assert_int_equal(stat(pool + s.path, &st), 0);
-        s.dev = st.st_dev;
-        s.ino = st.st_ino;
-        s.size = st.st_size;
-        s.mtime_sec = st.st_mtim.tv_sec;
-        s.mtime_nsec = st.st_mtim.tv_nsec;
-        s.ctime_sec = st.st_ctim.tv_sec;
-        s.ctime_nsec = st.st_ctim.tv_nsec;
-        memcpy(b + ss->offset + i * sizeof(s), &s, sizeof(s));
+        uint64_t path;
+        memcpy(&path, rec + file_slot("path") * 8, 8);
+        assert_int_equal(stat(pool + path, &st), 0);
+        put_slot(rec, "dev", (uint64_t)st.st_dev);
+        put_slot(rec, "ino", (uint64_t)st.st_ino);
+        put_slot(rec, "size", (uint64_t)st.st_size);
+        put_slot(rec, "mtime", (uint64_t)(st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec));
+        put_slot(rec, "ctime", (uint64_t)(st.st_ctim.tv_sec * 1000000000 + st.st_ctim.tv_nsec));
     }
     sec[DLG_CPL_SEC_SOURCES - 1].hash =
         dlg_cpl_hash(b + ss->offset, (size_t)ss->count * ss->record_size);
@@ -199,6 +219,81 @@ static void test_same_size_revocation_after_compile(void **state)
     }
 }
 
+
+/* issue 18 item 4: a form whose actor records are out of order (every
+ * checksum right, the identities fresh) must not make an actor look like a
+ * stranger.  support-bot, the second of two actors, is put first: a binary
+ * search for it then misses.  support-bot came in without a ticket (an ssh
+ * key): account must refuse it, never say PAM_IGNORE. */
+static void reseal(unsigned char *b)
+{
+    struct dlg_cpl_header h;
+    struct dlg_cpl_section sec[DLG_CPL_NSECTIONS];
+
+    memcpy(&h, b, sizeof(h));
+    memcpy(sec, b + sizeof(h), sizeof(sec));
+    for (int i = 0; i < DLG_CPL_NSECTIONS; i++)
+        sec[i].hash = dlg_cpl_hash(b + sec[i].offset, (size_t)sec[i].count * sec[i].record_size);
+    memcpy(b + sizeof(h), sec, sizeof(sec));
+    h.table_hash = dlg_cpl_hash(sec, sizeof(sec));
+    h.header_hash = 0;
+    h.header_hash = dlg_cpl_hash(&h, sizeof(h));
+    memcpy(b, &h, sizeof(h));
+}
+
+static void swap_first_actors(void)
+{
+    size_t len;
+    unsigned char *b = (unsigned char *)tl_read_file(cpath, &len), tmp[4096];
+    struct dlg_cpl_section sec[DLG_CPL_NSECTIONS];
+
+    assert_non_null(b);
+    memcpy(sec, b + sizeof(struct dlg_cpl_header), sizeof(sec));
+    const struct dlg_cpl_section *a = &sec[DLG_CPL_SEC_ACTORS - 1], *x = &sec[DLG_CPL_SEC_ACTORS_BY_UID - 1];
+    size_t rs = a->record_size;
+    assert_int_equal(a->count, 2);
+    assert_true(rs <= sizeof(tmp));
+    memcpy(tmp, b + a->offset, rs);
+    memmove(b + a->offset, b + a->offset + rs, rs);
+    memcpy(b + a->offset + rs, tmp, rs);
+    for (size_t k = 0; k < x->count; k++) {
+        uint32_t v;
+        memcpy(&v, b + x->offset + k * 4, 4);
+        v = 1 - v;
+        memcpy(b + x->offset + k * 4, &v, 4);
+    }
+    reseal(b);
+    char p[4096];
+    snprintf(p, sizeof(p), "%s.s", cpath);
+    int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, b, len), (ssize_t)len);
+    close(fd);
+    assert_int_equal(rename(p, cpath), 0);
+    free(b);
+}
+
+static void test_unsorted_form_is_no_stranger(void **state)
+{
+    struct dlg_diag diag = { 0 };
+    struct dlg_config *cfg;
+    struct pam_testcase account[] = { pam_test(PAMTEST_ACCOUNT, PAM_PERM_DENIED) };
+    struct pdt_conv cv = { 0 };
+    (void)state;
+
+    config_cpl("");
+    settle();
+    cfg = dlg_config_load_stamped(T.conf, &diag);
+    assert_non_null(cfg);
+    assert_int_equal(dlg_compiled_write(cfg, cpath, &diag), 0);
+    dlg_config_free(cfg);
+    dlg_diag_free(&diag);
+    swap_first_actors();
+    unlink(T.audit);
+    pdt_run("cpl", "support-bot", &cv, account);
+    pdt_audit_expect("deny:no_ticket");
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -222,6 +317,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_module_decides_from_fresh_form, pdt_setup, pdt_teardown),
         cmocka_unit_test_setup_teardown(test_same_size_revocation_after_compile, pdt_setup,
                                         pdt_teardown),
+        cmocka_unit_test_setup_teardown(test_unsorted_form_is_no_stranger, pdt_setup, pdt_teardown),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

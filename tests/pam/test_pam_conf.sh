@@ -74,5 +74,16 @@ done
 check "man page pam_delegate.8 renders without warnings" \
     bash -c 'out=$(LC_ALL=C.UTF-8 groff -man -ww -z -Tutf8 man/pam_delegate.8 2>&1); [ -z "$out" ] || { echo "$out"; false; }'
 
+# issue 18 item 16: the documented boundary of containment, each route with
+# what closes it
+for word in crontab 'at' 'systemd\-run \-\-user' tmux forward 'runas' 'root'; do
+    check "pam_delegate(8) BOUNDARIES names: $word" \
+        bash -c 'sed -n "/^\.SH BOUNDARIES/,/^\.SH NOTES/p" man/pam_delegate.8 | grep -qwF -- "$1"' _ "$word"
+done
+check "README: the boundary table (crontab, at, systemd-run --user, tmux, root, .forward, home)" \
+    bash -c 'sed -n "/^### What a session can leave behind/,/^\`make demo\`/p" README.md >"$1" &&
+             for w in crontab "\`at\`" "systemd-run --user" tmux "\`root\`" forward "~/.bashrc"; do
+                 grep -qF -- "$w" "$1" || { echo "missing: $w"; exit 1; }; done' _ "$tmp/boundary"
+
 echo "1..$n"
 exit $fail

@@ -18,7 +18,7 @@ check() { local name=$1; shift; if "$@"; then ok "$name"; else nok "$name"; fi; 
 diag() { sed 's/^/# /'; }
 has()  { printf '%s\n' "$1" | grep -Eq -- "$2"; }
 
-PKGS="libpam-delegate libnss-delegate delegate-tools"
+PKGS="libpam-delegate libnss-delegate delegate-tools delegate-exchange"
 
 # sha256 of every file in /etc/pam.d and of /etc/nsswitch.conf, by name.
 snapshot_auth_files() {
@@ -51,9 +51,9 @@ inside() {
 
     # ---- install -------------------------------------------------------
     out=$(dpkg -i "$work"/debs/libpam-delegate_*.deb "$work"/debs/libnss-delegate_*.deb \
-                  "$work"/debs/delegate-tools_*.deb 2>&1); rc=$?
-    if [ $rc -eq 0 ]; then ok "dpkg -i installs the three packages"
-    else nok "dpkg -i installs the three packages" "$out"; return; fi
+                  "$work"/debs/delegate-tools_*.deb "$work"/debs/delegate-exchange_*.deb 2>&1); rc=$?
+    if [ $rc -eq 0 ]; then ok "dpkg -i installs the four packages"
+    else nok "dpkg -i installs the four packages" "$out"; return; fi
     for p in $PKGS; do
         check "$p is installed" \
             sh -c "dpkg-query -W -f='\${Status}' $p | grep -qx 'install ok installed'"
@@ -87,6 +87,40 @@ inside() {
     check "postinst without a config writes no compiled form" test ! -e /run/delegate/policy.bin
     check "bash completion file parses and registers delegatectl" \
         bash -c '. /usr/share/bash-completion/completions/delegatectl && complete -p delegatectl >/dev/null'
+
+    # ---- delegate-exchange: its own user, a sandboxed unit, not enabled -
+    for f in /usr/sbin/delegate-exchange /lib/systemd/system/delegate-exchange.service \
+             /usr/share/man/man8/delegate-exchange.8.gz /usr/share/doc/delegate-exchange/examples/exchange.conf; do
+        check "installed: $f" test -f "$f"
+    done
+    check "delegate-exchange: system user and group created" \
+        sh -c 'getent passwd delegate-exchange | grep -q ":/var/lib/delegate-exchange:" && getent group delegate-exchange >/dev/null'
+    check "delegate-exchange.service is not enabled before it is configured" \
+        test ! -e /etc/systemd/system/multi-user.target.wants/delegate-exchange.service
+    out=$(systemd-analyze verify /lib/systemd/system/delegate-exchange.service 2>&1); rc=$?
+    if [ $rc -eq 0 ]; then ok "systemd-analyze verify delegate-exchange.service"
+    else nok "systemd-analyze verify delegate-exchange.service" "$out"; fi
+    out=$(systemd-analyze security --offline=yes /lib/systemd/system/delegate-exchange.service 2>&1)
+    score=$(printf '%s\n' "$out" | sed -n 's/.*Overall exposure level for .*: \([0-9.]*\) .*/\1/p')
+    check "systemd-analyze security: exposure ${score:-?} (under 2.0, 'OK')" \
+        awk -v s="${score:-99}" 'BEGIN { exit !(s + 0 < 2.0) }'
+    out=$(delegate-exchange --config /usr/share/doc/delegate-exchange/examples/exchange.conf --check 2>&1); rc=$?
+    if [ $rc -eq 1 ] && printf '%s\n' "$out" | grep -q 'exchange.conf:[0-9]*: issuer key: .*ci-1.key'; then
+        ok "installed delegate-exchange --check reads the example; only the issuer key is missing"
+    else nok "installed delegate-exchange --check reads the example; only the issuer key is missing" "rc=$rc $out"; fi
+    install -d -m 0755 /etc/delegate/exchange
+    delegatectl keygen --out /etc/delegate/exchange/ci-1 >/dev/null 2>&1
+    chown delegate-exchange: /etc/delegate/exchange/ci-1.key
+    sed -e '/^tls = /d' /usr/share/doc/delegate-exchange/examples/exchange.conf >/etc/delegate/exchange.conf
+    out=$(delegate-exchange --config /etc/delegate/exchange.conf --check 2>&1); rc=$?
+    if [ $rc -eq 0 ]; then ok "the example config with an issuer key (README steps) is valid"
+    else nok "the example config with an issuer key (README steps) is valid" "$out"; fi
+    check "the exchange runs as its user: the key it owns is readable, state created 0700" \
+        sh -c 'install -d -o delegate-exchange -g delegate-exchange -m 0700 /var/lib/delegate-exchange &&
+               runuser -u delegate-exchange -- delegate-exchange --config /etc/delegate/exchange.conf --check >/dev/null'
+    check "ldd: only delegate-exchange links libmicrohttpd and libcurl" \
+        sh -c "ldd /usr/sbin/delegate-exchange | grep -q libmicrohttpd && ldd /usr/sbin/delegate-exchange | grep -q libcurl &&
+               ! ldd /lib/$ma/security/pam_delegate.so /lib/$ma/libnss_delegate.so.2 /usr/sbin/delegatectl | grep -Eq 'libmicrohttpd|libcurl'"
 
     # ---- nsswitch.conf -------------------------------------------------
     for d in passwd group shadow; do
@@ -219,7 +253,7 @@ EOF
     out=$(dpkg -i "$work"/debs-up/*.deb 2>&1); rc=$?
     if [ $rc -eq 0 ]; then ok "dpkg -i upgrades to $UPVER"
     else nok "dpkg -i upgrades to $UPVER" "$out"; fi
-    check "all three packages now at $UPVER" \
+    check "all packages now at $UPVER" \
         sh -c 'for p in "$@"; do [ "$(dpkg-query -W -f="\${Version}" "$p")" = "'"$UPVER"'" ] || exit 1; done' sh $PKGS
     out=$(dpkg -i "$work"/debs-up/*.deb 2>&1); rc=$?
     check "reinstall of the same version succeeds" test $rc -eq 0
@@ -245,8 +279,10 @@ EOF
 
     # ---- purge: everything back as it was -------------------------------
     out=$(dpkg --purge $PKGS 2>&1); rc=$?
-    if [ $rc -eq 0 ]; then ok "dpkg --purge the three packages"
-    else nok "dpkg --purge the three packages" "$out"; fi
+    if [ $rc -eq 0 ]; then ok "dpkg --purge the four packages"
+    else nok "dpkg --purge the four packages" "$out"; fi
+    check "purge of delegate-exchange removes /var/lib/delegate-exchange and the binary" \
+        sh -c '[ ! -e /var/lib/delegate-exchange ] && [ ! -e /usr/sbin/delegate-exchange ]'
     check "no package left in dpkg's database (not even config-files)" \
         sh -c 'for p in "$@"; do s=$(dpkg-query -W -f="\${Status}" "$p" 2>/dev/null) || continue
                    case $s in *not-installed) ;; *) exit 1 ;; esac; done' sh $PKGS

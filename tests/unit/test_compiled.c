@@ -80,9 +80,10 @@ static char *dump(const struct dlg_config *c, bool tickets)
 {
     struct sb b = {0};
 
-    sb_printf(&b, "v%d path=%s host=%s skew=%" PRId64 " life=%" PRId64 " prompt=%s grace=%" PRId64 "\n",
+    sb_printf(&b, "v%d path=%s host=%s skew=%" PRId64 " life=%" PRId64 " prompt=%s grace=%" PRId64
+              " tasks=%" PRId64 "\n",
               c->version, c->path, c->host_name, c->clock_skew, c->max_lifetime, c->prompt,
-              c->session_grace);
+              c->session_grace, c->session_tasks_max);
     dump_strv(&b, "aliases", &c->host_aliases);
     sb_printf(&b, "acc %s %u %u..%u %s %s audit %d %s rf=%s\n", c->acc_group, c->acc_gid, c->uid_min,
               c->uid_max, c->acc_home, c->acc_shell, c->audit_syslog, ns(c->audit_file),
@@ -190,13 +191,17 @@ static void compile_ok(const char *conf, const char *out)
     dlg_diag_free(&diag);
 }
 
-/* Every revoked id of the text is revoked in c, and a few others are not. */
+/* Every revoked id of the text is revoked in c, with its until, and a few
+ * others are not. */
 static void same_revoked(const struct dlg_config *text, const struct dlg_config *c)
 {
-    for (size_t i = 0; i < text->nrevoked_tickets; i++)
-        assert_true(dlg_config_ticket_revoked(c, text->revoked_tickets[i].id));
-    assert_int_equal(dlg_compiled_nrevoked(c), text->nrevoked_tickets);
-    assert_int_equal(c->nrevoked_tickets, 0);
+    for (size_t i = 0; i < text->revoked_tickets.n; i++) {
+        const char *id = dlg_revoked_id(&text->revoked_tickets, i);
+        assert_true(dlg_config_ticket_revoked(c, id));
+        assert_int_equal(dlg_revoked_find(&c->revoked_tickets, id)->until,
+                         text->revoked_tickets.v[i].until);
+    }
+    assert_int_equal(c->revoked_tickets.n, text->revoked_tickets.n);
     assert_false(dlg_config_ticket_revoked(c, "not-revoked-1"));
     assert_false(dlg_config_ticket_revoked(c, "x"));
 }
@@ -359,8 +364,7 @@ static void test_roundtrip(void **state)
     }
     nss = dlg_compiled_load(cpath, conf, DLG_CPL_NO_TICKETS, why, sizeof(why));
     assert_non_null(nss);
-    assert_int_equal(nss->nrevoked_tickets, 0);
-    assert_int_equal(dlg_compiled_nrevoked(nss), 0);   /* NSS: table not even read */
+    assert_int_equal(nss->revoked_tickets.n, 0);   /* NSS: table not even read */
     a = dump(text, false);
     b = dump(nss, false);
     assert_string_equal(a, b);
@@ -586,7 +590,7 @@ static void test_bitflips_and_truncation(void **state)
         /* only the padding between sections is outside every checksum */
         char *got = dump(c, true);
         if (strcmp(got, want) != 0 || !dlg_config_ticket_revoked(c, "pppppppp") ||
-            !dlg_config_ticket_revoked(c, "t-2") || dlg_compiled_nrevoked(c) != 2)
+            !dlg_config_ticket_revoked(c, "t-2") || c->revoked_tickets.n != 2)
             fail_msg("flip at %zu changed the policy unnoticed", i);
         free(got);
         dlg_config_free(c);
@@ -599,7 +603,15 @@ static void test_bitflips_and_truncation(void **state)
         assert_null(dlg_compiled_parse(orig, n, 0, &at, why, sizeof(why)));
     /* a flipped file on disk: the reader refuses, the text is read */
     memcpy(buf, orig, len);
-    buf[len - 3] ^= 0x10;       /* inside the revoked id table (the last section) */
+    {
+        /* inside the revoked id table */
+        struct dlg_cpl_section ids;
+        memcpy(&ids, orig + sizeof(struct dlg_cpl_header) +
+                         (DLG_CPL_SEC_REVOKED_IDS - 1) * sizeof(struct dlg_cpl_section), sizeof(ids));
+        assert_int_equal(ids.id, DLG_CPL_SEC_REVOKED_IDS);
+        assert_true(ids.count > 3 && ids.offset + ids.count <= len);
+        buf[ids.offset + 2] ^= 0x10;
+    }
     spit(cpath, buf, len, 0644);
     assert_null(dlg_compiled_load(cpath, conf, 0, why, sizeof(why)));
     assert_non_null(strstr(why, "checksum"));

@@ -318,13 +318,13 @@ static void test_full_config(void **state)
 
     /* revocations, from the included file */
     assert_string_equal(cfg->revoke_file, rev);
-    assert_int_equal(cfg->nrevoked_tickets, 3);
-    assert_string_equal(cfg->revoked_tickets[0].id, "T-1");
-    assert_int_equal(cfg->revoked_tickets[0].until, 1795774500);
-    assert_string_equal(cfg->revoked_tickets[1].id, "T-2");
-    assert_int_equal(cfg->revoked_tickets[1].until, 1795774500);
-    assert_string_equal(cfg->revoked_tickets[2].id, "T-3");
-    assert_int_equal(cfg->revoked_tickets[2].until, 0);
+    assert_int_equal(cfg->revoked_tickets.n, 3);
+    assert_non_null(dlg_revoked_find(&cfg->revoked_tickets, "T-1"));
+    assert_int_equal(dlg_revoked_find(&cfg->revoked_tickets, "T-1")->until, 1795774500);
+    assert_non_null(dlg_revoked_find(&cfg->revoked_tickets, "T-2"));
+    assert_int_equal(dlg_revoked_find(&cfg->revoked_tickets, "T-2")->until, 1795774500);
+    assert_non_null(dlg_revoked_find(&cfg->revoked_tickets, "T-3"));
+    assert_int_equal(dlg_revoked_find(&cfg->revoked_tickets, "T-3")->until, 0);
     assert_true(dlg_config_ticket_revoked(cfg, "T-1"));
     assert_true(dlg_config_ticket_revoked(cfg, "T-3"));
     assert_false(dlg_config_ticket_revoked(cfg, "T-4"));
@@ -376,13 +376,14 @@ static void test_defaults(void **state)
     assert_true(cfg->audit_syslog);
     assert_null(cfg->audit_file);
     assert_null(cfg->revoke_file);
-    assert_int_equal(cfg->nrevoked_tickets, 0);
+    assert_int_equal(cfg->revoked_tickets.n, 0);
     assert_false(cfg->has_issued_before);
     assert_false(dlg_config_ticket_revoked(cfg, "x"));
     assert_int_equal(cfg->ngroups, 0);
     assert_null(dlg_config_group(cfg, "x"));
     assert_null(dlg_config_group_by_gid(cfg, 62000));
     assert_int_equal(cfg->session_grace, 5);
+    assert_int_equal(cfg->session_tasks_max, 1024);
 
     const struct dlg_issuer *is = dlg_config_issuer(cfg, "corp");
     assert_non_null(is);
@@ -424,7 +425,7 @@ static void test_many_revoked_ids(void **state)
     char *path = write_new("many", text);
 
     struct dlg_config *cfg = load_ok(path);
-    assert_int_equal(cfg->nrevoked_tickets, N);
+    assert_int_equal(cfg->revoked_tickets.n, N);
     for (int i = 0; i < N; i++) {
         char id[32];
         snprintf(id, sizeof(id), "01JDX3-%05d", i);
@@ -448,7 +449,7 @@ static void test_many_revoked_ids(void **state)
                          "{ id = \"01JDX3-00014\"; }, { id = \"01JDX3-00015\"; }") > 0);
     char *spath = write_new("few", stext);
     struct dlg_config *few = load_ok(spath);
-    assert_int_equal(few->nrevoked_tickets, 16);
+    assert_int_equal(few->revoked_tickets.n, 16);
     double best[2] = { 1e9, 1e9 };
     for (int run = 0; run < 10; run++) {
         const struct dlg_config *c = run % 2 ? few : cfg;
@@ -488,7 +489,7 @@ static void test_int64_with_L_suffix(void **state)
     struct dlg_config *cfg = load_ok(path);
     assert_true(cfg->has_issued_before);
     assert_int_equal(cfg->issued_before, INT64_C(5000000000));
-    assert_int_equal(cfg->revoked_tickets[0].until, INT64_C(4102444800));
+    assert_int_equal(cfg->revoked_tickets.v[0].until, INT64_C(4102444800));
     assert_string_equal(cfg->revoke_file, path);            /* revoke group in the main file */
     dlg_config_free(cfg);
     free(path);
@@ -503,11 +504,11 @@ static void test_plain_string_revoked_ids_and_duplicates(void **state)
         "                       { id = \"b\"; until = 9; } ); };\n";
     char *path = write_new("dupids", text);
     struct dlg_config *cfg = load_ok(path);
-    assert_int_equal(cfg->nrevoked_tickets, 2);
-    assert_string_equal(cfg->revoked_tickets[0].id, "a1");
-    assert_int_equal(cfg->revoked_tickets[0].until, 0);     /* one entry without until: keep forever */
-    assert_string_equal(cfg->revoked_tickets[1].id, "b");
-    assert_int_equal(cfg->revoked_tickets[1].until, 9);     /* the later until wins */
+    assert_int_equal(cfg->revoked_tickets.n, 2);
+    assert_non_null(dlg_revoked_find(&cfg->revoked_tickets, "a1"));
+    assert_int_equal(dlg_revoked_find(&cfg->revoked_tickets, "a1")->until, 0);     /* one entry without until: keep forever */
+    assert_non_null(dlg_revoked_find(&cfg->revoked_tickets, "b"));
+    assert_int_equal(dlg_revoked_find(&cfg->revoked_tickets, "b")->until, 9);     /* the later until wins */
     dlg_config_free(cfg);
     free(path);
 }
@@ -574,6 +575,15 @@ static const struct error_case error_cases[] = {
      "'grace' must not be negative"},
     {"sessions.grace over an hour", "version = 1;\nsessions = {\n  grace = 3601;\n};\n", "grace",
      "'grace' must be at most 3600 seconds"},
+    /* sessions.tasks_max (issue 18 item 15) */
+    {"negative sessions.tasks_max", "version = 1;\nsessions = {\n  tasks_max = -1;\n};\n", "tasks_max",
+     "'tasks_max' must be 0 (no limit) .. 4194304"},
+    {"sessions.tasks_max too big", "version = 1;\nsessions = {\n  tasks_max = 4194305;\n};\n", "tasks_max",
+     "'tasks_max' must be 0 (no limit) .. 4194304"},
+    {"sessions.tasks_max too small to log in", "version = 1;\nsessions = {\n  tasks_max = 7;\n};\n",
+     "tasks_max", "'tasks_max' must be at least 8"},
+    {"sessions.tasks_max a string", "version = 1;\nsessions = {\n  tasks_max = \"many\";\n};\n",
+     "tasks_max", "'tasks_max' must be an integer"},
     {"sessions.grace a float", "version = 1;\nsessions = {\n  grace = 1.5;\n};\n", "grace",
      "'grace' must be an integer number of seconds"},
     {"sessions is a list", "version = 1;\nsessions = [ 5 ];\n", "sessions",
@@ -983,7 +993,7 @@ static void test_load_survives_concurrent_renames(void **state)
             if (d.errors.n > 0)
                 fprintf(stderr, "# load failed: %s\n", d.errors.v[0]);
         } else {
-            assert_int_equal(cfg->nrevoked_tickets, 1);
+            assert_int_equal(cfg->revoked_tickets.n, 1);
         }
         loads++;
         __atomic_store_n(shared_loads, loads, __ATOMIC_SEQ_CST);

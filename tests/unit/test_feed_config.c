@@ -33,6 +33,7 @@
 
 #include "config/compiled.h"
 #include "feed/feed.h"
+#include "fields_dump.h"
 #include "testlib.h"
 
 #define TMPFS_MAGIC 0x01021994
@@ -310,14 +311,14 @@ static void test_merged(void **state)
     assert_int_equal(c->feeds[0].exp, now + 600);
     assert_false(dlg_feed_is_stale(&c->feeds[0], now + 599));
     assert_true(dlg_feed_is_stale(&c->feeds[0], now + 600));
-    /* tickets: revoked.conf's and the feed's, sorted, t-2 once with the
+    /* tickets: revoked.conf's and the feed's, each once, t-2 with the
      * later until */
-    assert_int_equal(c->nrevoked_tickets, 4);
-    assert_string_equal(c->revoked_tickets[0].id, "a-first");
-    assert_string_equal(c->revoked_tickets[1].id, "feed-1");
-    assert_string_equal(c->revoked_tickets[2].id, "local-1");
-    assert_string_equal(c->revoked_tickets[3].id, "t-2");
-    assert_int_equal(c->revoked_tickets[3].until, now + 500);
+    assert_int_equal(c->revoked_tickets.n, 4);
+    assert_non_null(dlg_revoked_find(&c->revoked_tickets, "a-first"));
+    assert_non_null(dlg_revoked_find(&c->revoked_tickets, "feed-1"));
+    assert_non_null(dlg_revoked_find(&c->revoked_tickets, "local-1"));
+    assert_non_null(dlg_revoked_find(&c->revoked_tickets, "t-2"));
+    assert_int_equal(dlg_revoked_find(&c->revoked_tickets, "t-2")->until, now + 500);
     assert_true(dlg_config_ticket_revoked(c, "feed-1"));
     assert_true(dlg_config_ticket_revoked(c, "local-1"));
     assert_false(dlg_config_ticket_revoked(c, "other"));
@@ -477,12 +478,24 @@ static void test_compiled(void **state)
     if (cpl == NULL)
         fail_msg("compiled form not fresh: %s", why);
     same_feeds(text, cpl);
+    /* every field of the feed records is carried: the two feeds set each
+     * one between them, and the dumps of both forms are the same */
+    {
+        const char *unset = fd_unset_in_all(&dlg_rt_feed, text->feeds, text->nfeeds,
+                                            sizeof(text->feeds[0]));
+        char *a = fd_dump(text, true, true), *b = fd_dump(cpl, true, true);
+        if (unset != NULL)
+            fail_msg("no feed of the test config sets %s", unset);
+        assert_string_equal(a, b);
+        free(a);
+        free(b);
+    }
     /* the feed's revocations, from the compiled form */
     assert_true(dlg_config_ticket_revoked(cpl, "feed-1"));
     assert_true(dlg_config_ticket_revoked(cpl, "a-first"));
     assert_true(dlg_config_ticket_revoked(cpl, "local-1"));
     assert_false(dlg_config_ticket_revoked(cpl, "other"));
-    assert_int_equal(dlg_compiled_nrevoked(cpl), 4);
+    assert_int_equal(cpl->revoked_tickets.n, 4);
     assert_true(dlg_config_actor(cpl, "gone")->revoked);
     assert_true(dlg_strv_contains(&cpl->revoked_principals, "mallory"));
     assert_int_equal(cpl->issued_before, now - 10);

@@ -55,7 +55,9 @@ static const char config_fmt[] =
     "  { id = \"oldiss\"; algorithms = [\"EdDSA\"]; principals = [\"*\"];\n"
     "    keys = ( { kid = \"k-oldiss\"; file = \"%1$s/ed.pub\"; } ); },\n"
     "  { id = \"revk\"; algorithms = [\"EdDSA\"]; principals = [\"*\"];\n"
-    "    keys = ( { kid = \"k-revoked\"; file = \"%1$s/ed.pub\"; } ); }\n"
+    "    keys = ( { kid = \"k-revoked\"; file = \"%1$s/ed.pub\"; } ); },\n"
+    "  { id = \"rs256\"; algorithms = [\"RS256\"]; principals = [\"*\"];\n"
+    "    keys = ( { kid = \"k-rs256\"; file = \"%1$s/rsa.pub\"; } ); }\n"
     ");\n"
     "accounts = { group = \"delegated\"; gid = 62000; uid_min = 62001; uid_max = 62999; };\n"
     "actors = (\n"
@@ -330,6 +332,10 @@ static const struct row rows[] = {
     { "RS256 header on Ed25519 key", DLG_UNSUPPORTED_ALG, "{\"iss\":\"mixed\"}", RS_HDR("k-mixed"), NULL, "rsa" },
     { "ES256 header on Ed25519 key", DLG_UNSUPPORTED_ALG, "{\"iss\":\"mixed\"}", ES_HDR("k-mixed"), NULL, "ec" },
     { "PS256 not allowed for RS256-only issuer", DLG_UNSUPPORTED_ALG, "{\"iss\":\"mixed\"}", PS_HDR("k-mixed"), NULL, "rsa" },
+    /* the allowlist alone refuses it: the key (RSA) fits PS256 and the
+     * signature is valid (a mutant without the allowlist check survived) */
+    { "PS256 on an RSA key of an RS256-only issuer", DLG_UNSUPPORTED_ALG, "{\"iss\":\"rs256\"}", PS_HDR("k-rs256"), "PS256", "rsa" },
+    { "admit RS256 on that issuer", DLG_ADMIT, "{\"iss\":\"rs256\"}", RS_HDR("k-rs256"), "RS256", "rsa" },
     { "wrong typ JWT", DLG_WRONG_TYPE, NULL, "{\"alg\":\"EdDSA\",\"typ\":\"JWT\",\"kid\":\"k-ed\"}" },
     { "wrong typ absent", DLG_WRONG_TYPE, NULL, "{\"alg\":\"EdDSA\",\"kid\":\"k-ed\"}" },
     { "wrong typ at+jwt", DLG_WRONG_TYPE, NULL, "{\"alg\":\"EdDSA\",\"typ\":\"at+jwt\",\"kid\":\"k-ed\"}" },
@@ -910,7 +916,7 @@ static void test_many_revoked(void **state)
     big = make_config("big.conf", ids, "");
     free(ids);
     assert_non_null(big);
-    assert_true(big->nrevoked_tickets >= 10001);
+    assert_true(big->revoked_tickets.n >= 10001);
     assert_int_equal(dlg_keyring_load(big, &bigkr, NULL), 0);
 
     tk = mint_patch("{\"jti\":\"rv-05000\"}");
@@ -961,6 +967,24 @@ static void test_recheck(void **state)
     assert_non_null(c2);
     assert_int_equal(dlg_recheck(c2, &v, "sshd", NOW), DLG_REVOKED_ACTOR);
     dlg_config_free(c2);
+    /* key_binding = "required" (issue 18 item 8): a bound verdict of the
+     * keyed actor passes; the same verdict without its cnf (a ticket that
+     * was unbound when the actor was not yet "required") does not */
+    {
+        struct row keyed = { "keyed", DLG_ADMIT,
+                             "{\"act\":{\"sub\":\"keyed\"},\"cnf\":{\"ssh\":\"" KEY_A "\"}}",
+                             NULL, NULL, NULL, "keyed", .ssh_key = KEY_A };
+        struct dlg_verdict kv;
+        char *cnf;
+
+        assert_int_equal(run_row(&keyed, &kv), DLG_ADMIT);
+        assert_int_equal(dlg_recheck(cfg, &kv, "sshd", NOW), DLG_ADMIT);
+        cnf = kv.cnf_ssh;
+        kv.cnf_ssh = NULL;
+        assert_int_equal(dlg_recheck(cfg, &kv, "sshd", NOW), DLG_KEY_REQUIRED);
+        kv.cnf_ssh = cnf;
+        dlg_verdict_free(&kv);
+    }
     /* a denied verdict never passes the recheck */
     row.sign_as = "junk";
     assert_int_equal(run_row(&row, &bad), DLG_BAD_SIGNATURE);

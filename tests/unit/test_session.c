@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "session/cgroup.h"
+#include "session/contain/contain.h"
 #include "session/session.h"
 #include "testlib.h"
 
@@ -280,6 +280,100 @@ static void test_cgroup_paths(void **state)
     assert_int_equal(dlg_cg_scope_kind(NULL), 0);
 }
 
+/* Issue 18 item 14: the cells watch and revoke --terminate may act on. */
+static struct dlg_cell mkcell(enum dlg_cell_kind k, const char *cg, const char *unit, const char *id)
+{
+    struct dlg_cell c;
+
+    memset(&c, 0, sizeof(c));
+    c.kind = k;
+    snprintf(c.cgroup, sizeof(c.cgroup), "%s", cg);
+    snprintf(c.unit, sizeof(c.unit), "%s", unit);
+    snprintf(c.logind, sizeof(c.logind), "%s", id);
+    return c;
+}
+
+static void test_cell_owned(void **state)
+{
+    struct dlg_cell c;
+
+    (void)state;
+    /* ours, cgroup2: below /delegate, every level SERVICE-PID-TICKS */
+    c = mkcell(DLG_CELL_CGROUP, "/delegate/sshd-1-2", "", "");
+    assert_true(dlg_cell_owned(&c));
+    c = mkcell(DLG_CELL_CGROUP, "/delegate/sshd-dlg-10-20/sudo-i-30-40", "", "");
+    assert_true(dlg_cell_owned(&c));
+    c = mkcell(DLG_CELL_CGROUP, "/system.slice/ssh.service", "", "");
+    assert_false(dlg_cell_owned(&c));
+    c = mkcell(DLG_CELL_CGROUP, "/delegate", "", "");
+    assert_false(dlg_cell_owned(&c));
+    c = mkcell(DLG_CELL_CGROUP, "/delegate/victim", "", "");
+    assert_false(dlg_cell_owned(&c));
+    c = mkcell(DLG_CELL_CGROUP, "/delegate/sshd-1-2/other", "", "");
+    assert_false(dlg_cell_owned(&c));
+    c = mkcell(DLG_CELL_CGROUP, "/delegate/-1-2", "", "");
+    assert_false(dlg_cell_owned(&c));
+    c = mkcell(DLG_CELL_CGROUP, "/delegate/sshd-x-2", "", "");
+    assert_false(dlg_cell_owned(&c));
+    c = mkcell(DLG_CELL_CGROUP, "/delegate/../x-1-2", "", "");
+    assert_false(dlg_cell_owned(&c));
+    /* ours, systemd: delegate-SERVICE-PID-TICKS.scope, named by its group */
+    c = mkcell(DLG_CELL_SCOPE, "/system.slice/delegate-sudo-5-6.scope", "delegate-sudo-5-6.scope", "");
+    assert_true(dlg_cell_owned(&c));
+    c = mkcell(DLG_CELL_SCOPE, "/system.slice/ssh.service", "delegate-sudo-5-6.scope", "");
+    assert_false(dlg_cell_owned(&c));
+    c = mkcell(DLG_CELL_SCOPE, "/system.slice/ssh.service", "ssh.service", "");
+    assert_false(dlg_cell_owned(&c));
+    c = mkcell(DLG_CELL_SCOPE, "/user.slice/user-1.slice/session-3.scope", "session-3.scope", "");
+    assert_false(dlg_cell_owned(&c));
+    /* given: logind's session-N.scope of the recorded session N */
+    c = mkcell(DLG_CELL_LOGIND, "/user.slice/user-62001.slice/session-7.scope", "session-7.scope", "7");
+    assert_true(dlg_cell_owned(&c));
+    c = mkcell(DLG_CELL_LOGIND, "/user.slice/user-62001.slice/session-7.scope", "session-7.scope", "8");
+    assert_false(dlg_cell_owned(&c));
+    c = mkcell(DLG_CELL_LOGIND, "/user.slice/user-0.slice/session-8.scope", "session-7.scope", "7");
+    assert_false(dlg_cell_owned(&c));
+    c = mkcell(DLG_CELL_LOGIND, "/system.slice/cron.service", "cron.service", "7");
+    assert_false(dlg_cell_owned(&c));
+    /* pending (pam_systemd has not run yet): owned, nothing to act on */
+    c = mkcell(DLG_CELL_LOGIND, "", "", "");
+    assert_true(dlg_cell_owned(&c));
+    assert_int_equal(dlg_cell_signal(&c, 0), -1);
+    c = mkcell(DLG_CELL_LOGIND, "/system.slice/ssh.service", "", "");
+    assert_false(dlg_cell_owned(&c));
+    c = mkcell(DLG_CELL_NONE, "/delegate/sshd-1-2", "", "");
+    assert_false(dlg_cell_owned(&c));
+    /* never signalled: a group that is not ours */
+    c = mkcell(DLG_CELL_CGROUP, "/system.slice/ssh.service", "", "");
+    assert_int_equal(dlg_cell_signal(&c, 0), -1);
+    assert_int_equal(dlg_cell_kill(&c), -1);
+}
+
+/* Issue 18 item 14: a record file that root did not write 0600 is not read. */
+static void test_record_mode(void **state)
+{
+    char *dir = tl_path(*state, "sessions"), *file;
+    struct dlg_session a = sample("sshd", 4343, NOW), *list = NULL;
+    int n;
+
+    a.cgroup = "/delegate/sshd-4343-1";
+    assert_int_equal(dlg_session_write(dir, &a), 0);
+    file = tl_path(dir, "sshd-4343.json");
+    n = dlg_session_list(dir, &list);
+    assert_int_equal(n, 1);
+    dlg_session_list_free(list, n);
+    assert_int_equal(chmod(file, 0644), 0);
+    assert_int_equal(dlg_session_list(dir, &list), 0);
+    assert_int_equal(chmod(file, 0620), 0);
+    assert_int_equal(dlg_session_list(dir, &list), 0);
+    assert_int_equal(chmod(file, 0600), 0);
+    n = dlg_session_list(dir, &list);
+    assert_int_equal(n, 1);
+    dlg_session_list_free(list, n);
+    free(file);
+    free(dir);
+}
+
 /* dlg_session_find_by_pid: the innermost recorded group holding the pid. */
 static void test_find_by_pid(void **state)
 {
@@ -322,6 +416,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_unsafe_dir, setup, teardown),
         cmocka_unit_test_setup_teardown(test_contain_fields_round_trip, setup, teardown),
         cmocka_unit_test(test_cgroup_paths),
+        cmocka_unit_test(test_cell_owned),
+        cmocka_unit_test_setup_teardown(test_record_mode, setup, teardown),
         cmocka_unit_test_setup_teardown(test_find_by_pid, setup, teardown),
     };
 

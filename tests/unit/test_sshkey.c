@@ -93,9 +93,40 @@ static void test_fingerprints_match_ssh_keygen(void **state)
     }
 }
 
+/* The fingerprints dlg_ssh_auth_info_fps finds in info, as one string
+ * "fp1 fp2 ..." (caller frees), and their count in *n. */
+static char *fps_of(const char *info, int *n)
+{
+    struct dlg_strv sv = { 0 };
+    size_t i, len = 1;
+    char *s;
+
+    *n = dlg_ssh_auth_info_fps(info, &sv);
+    for (i = 0; i < sv.n; i++)
+        len += strlen(sv.v[i]) + 1;
+    s = calloc(1, len);
+    assert_non_null(s);
+    for (i = 0; i < sv.n; i++) {
+        if (i)
+            strcat(s, " ");
+        strcat(s, sv.v[i]);
+    }
+    dlg_strv_free(&sv);
+    return s;
+}
+
+#define expect_fps(info, count, want)                                           \
+    do {                                                                        \
+        int n_;                                                                 \
+        char *got_ = fps_of(info, &n_);                                         \
+        assert_int_equal(n_, count);                                            \
+        assert_string_equal(got_, want);                                        \
+        free(got_);                                                             \
+    } while (0)
+
 static void test_auth_info(void **state)
 {
-    char fp[DLG_SSH_FP_LEN], want_a[512], want_b[512], info[4096], *a, *b, *ta, *tb;
+    char want_a[512], want_b[512], both[1100], info[4096], *a, *b, *ta, *tb;
     size_t la, lb;
 
     (void)state;
@@ -103,6 +134,7 @@ static void test_auth_info(void **state)
     b = gen_key("ib", "ecdsa", 256);
     keygen_fp(a, want_a, sizeof(want_a));
     keygen_fp(b, want_b, sizeof(want_b));
+    snprintf(both, sizeof(both), "%s %s", want_a, want_b);
     ta = tl_read_file(a, &la);
     tb = tl_read_file(b, &lb);
     *strrchr(ta, ' ') = '\0';              /* "TYPE BASE64", as sshd writes it */
@@ -110,36 +142,38 @@ static void test_auth_info(void **state)
 
     /* sshd 9.2p1, publickey then keyboard-interactive */
     snprintf(info, sizeof(info), "publickey %s\n", ta);
-    assert_int_equal(dlg_ssh_auth_info_fp(info, fp), 1);
-    assert_string_equal(fp, want_a);
+    expect_fps(info, 1, want_a);
     snprintf(info, sizeof(info), "publickey %s", ta);          /* no final newline */
-    assert_int_equal(dlg_ssh_auth_info_fp(info, fp), 1);
-    assert_string_equal(fp, want_a);
-    /* publickey,publickey: the last one counts */
+    expect_fps(info, 1, want_a);
+    /* publickey,publickey: every line is a key sshd verified (issue 18 item 9) */
     snprintf(info, sizeof(info), "publickey %s\npublickey %s\n", ta, tb);
-    assert_int_equal(dlg_ssh_auth_info_fp(info, fp), 1);
-    assert_string_equal(fp, want_b);
+    expect_fps(info, 2, both);
     snprintf(info, sizeof(info), "password\npublickey %s\nkeyboard-interactive/pam\n", tb);
-    assert_int_equal(dlg_ssh_auth_info_fp(info, fp), 1);
-    assert_string_equal(fp, want_b);
+    expect_fps(info, 1, want_b);
+    /* the same key twice counts once */
+    snprintf(info, sizeof(info), "publickey %s\npublickey %s\n", ta, ta);
+    expect_fps(info, 1, want_a);
 
     /* no publickey step */
-    assert_int_equal(dlg_ssh_auth_info_fp(NULL, fp), 0);
-    assert_int_equal(dlg_ssh_auth_info_fp("", fp), 0);
-    assert_int_equal(dlg_ssh_auth_info_fp("keyboard-interactive/pam\n", fp), 0);
-    assert_int_equal(dlg_ssh_auth_info_fp("password\n", fp), 0);
+    expect_fps(NULL, 0, "");
+    expect_fps("", 0, "");
+    expect_fps("keyboard-interactive/pam\n", 0, "");
+    expect_fps("password\n", 0, "");
     /* look-alikes of the method name are not it */
     snprintf(info, sizeof(info), "publickeyx %s\n", ta);
-    assert_int_equal(dlg_ssh_auth_info_fp(info, fp), 0);
+    expect_fps(info, 0, "");
     snprintf(info, sizeof(info), " publickey %s\n", ta);
-    assert_int_equal(dlg_ssh_auth_info_fp(info, fp), 0);
-    /* a publickey line that does not parse: no key (never an earlier one) */
+    expect_fps(info, 0, "");
+    /* a publickey line that does not parse adds nothing, and takes nothing
+     * from the lines that do */
     snprintf(info, sizeof(info), "publickey %s\npublickey ssh-ed25519-cert-v01@openssh.com AAAA\n", ta);
-    assert_int_equal(dlg_ssh_auth_info_fp(info, fp), -1);
-    assert_int_equal(dlg_ssh_auth_info_fp("publickey ssh-ed25519\n", fp), -1);
-    assert_int_equal(dlg_ssh_auth_info_fp("publickey \n", fp), -1);
+    expect_fps(info, 1, want_a);
+    snprintf(info, sizeof(info), "publickey ssh-ed25519-cert-v01@openssh.com AAAA\npublickey %s\n", tb);
+    expect_fps(info, 1, want_b);
+    expect_fps("publickey ssh-ed25519\n", 0, "");
+    expect_fps("publickey \n", 0, "");
     snprintf(info, sizeof(info), "publickey ssh-rsa %s\n", strchr(ta, ' ') + 1);
-    assert_int_equal(dlg_ssh_auth_info_fp(info, fp), -1);   /* type and blob disagree */
+    expect_fps(info, 0, "");   /* type and blob disagree */
     free(ta);
     free(tb);
     free(a);
