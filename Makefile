@@ -53,16 +53,20 @@ LIBS_NSS    := -lconfig
 LIBCONFIG_SO ?= $(abspath $(firstword $(filter /%,$(shell $(CC) -print-file-name=libconfig.so.9)) \
                   /usr/lib/$(MULTIARCH)/libconfig.so.9))
 LIBS_FULL   := -lconfig -lcrypto -ljansson -lsystemd
+# libcurl: only delegatectl fetches (revocation feeds, DESIGN.md §6a) and the
+# exchange (JWKS); never the PAM or the NSS module.
+LIBS_CTL    := $(LIBS_FULL) -lcurl
 
 # common/ is grouped by concern, each folder using only the ones listed before
 # it: util/ (small helpers), ticket/ (JWT format, algorithms, signing), config/
-# (the text loader and the compiled form), decision/ (keys, the decision,
-# single use), audit/, session/ (records, containment, ending sessions).
+# (the text loader and the compiled form), feed/ (signed revocation feeds:
+# verification, state, the revocation file; delegatectl only), decision/ (keys,
+# the decision, single use), audit/, session/ (records, containment backends,
+# ending sessions).
 # util/*.c, config/config*.c, config/compiled_read.c, config/compiled_format.c
-# and ticket/alg.c are
-# libc+libconfig only (linked into the NSS module); everything else may use
-# OpenSSL and jansson.
-COMMON_DIRS     := util ticket config decision audit session session/contain
+# and ticket/alg.c are libc+libconfig only (linked into the NSS module);
+# everything else may use OpenSSL and jansson.
+COMMON_DIRS     := util ticket config feed decision audit session session/contain
 COMMON_HDR      := $(wildcard $(addsuffix /*.h,$(addprefix common/,$(COMMON_DIRS))))
 NSS_CONFIG_SRC  := $(sort $(wildcard common/config/config*.c))
 NSS_COMMON_SRC  := $(sort $(wildcard common/util/*.c)) $(NSS_CONFIG_SRC) \
@@ -140,7 +144,7 @@ $(NSS_SO): $(call obj,$(NSS_SRC)) $(LIBNSSCOMMON) nss_delegate/nss_delegate.map
 	    -Wl,--no-undefined -lpthread
 
 $(CTL): $(call obj,$(CTL_SRC)) $(LIBCOMMON)
-	$(CC) -pie -o $@ $^ $(LDFLAGS_ALL) $(LIBS_FULL)
+	$(CC) -pie -o $@ $^ $(LDFLAGS_ALL) $(LIBS_CTL)
 
 $(EXCH): $(call obj,$(EXCH_SRC)) $(LIBCOMMON)
 	$(CC) -pie -o $@ $^ $(LDFLAGS_ALL) $(LIBS_EXCH)
@@ -195,7 +199,7 @@ deps:
 # test (pkg).  CHECK_TIERS= narrows it, except in CI (CI=true, set by .ci/run
 # and by CI services): there every tier runs, FUZZ_SECONDS=60, whatever the
 # environment or the command line says.
-ALL_TIERS   := unit nss pam cli adversarial e2e exchange pkg systemd valgrind asan tsan lint fuzz
+ALL_TIERS   := unit nss pam cli adversarial e2e exchange feed pkg systemd valgrind asan tsan lint fuzz
 CHECK_TIERS ?= $(ALL_TIERS)
 FUZZ_SECONDS ?= 60
 ifeq ($(CI),true)

@@ -15,7 +15,7 @@ if [ "$(id -u)" -ne 0 ]; then
     exit 2
 fi
 for f in "$B/delegatectl" "$B/pam_delegate.so" "$B/libnss_delegate.so.2" \
-         "$B/bench/bench_pam" "$B/bench/bench_nss" "$B/bench/bench_config"; do
+         "$B/bench/bench_pam" "$B/bench/bench_nss" "$B/bench/bench_config" "$B/bench/bench_feed"; do
     [ -e "$f" ] || { echo "bench: $f missing (make B=$B bench builds it)" >&2; exit 2; }
 done
 
@@ -40,6 +40,29 @@ if [ "$ns_rc" -ne 0 ] || grep -q '^not ok' "$BENCH_OUT/tap"; then
     exit 1
 fi
 sed 's/^/  /' "$BENCH_OUT/tap"
+
+# Revocation feeds (issue 19): bench/feed.sh and a fleet of simulated hosts
+# (the feed tier's test, 50 hosts polling every 30 s), each in a namespace
+# of its own.
+echo "bench: revocation feeds (about 5 minutes) ..."
+if ! bash bench/feed.sh >"$BENCH_OUT/feed.tap" 2>"$BENCH_OUT/feed.log" ||
+   grep -q '^not ok' "$BENCH_OUT/feed.tap"; then
+    cat "$BENCH_OUT/feed.tap"
+    tail -n 40 "$BENCH_OUT/feed.log"
+    echo "bench: the feed measurement failed" >&2
+    exit 1
+fi
+sed 's/^/  /' "$BENCH_OUT/feed.tap"
+FEED_FLEET_HOSTS=${BENCH_FLEET_HOSTS:-50} FEED_FLEET_REFRESH=${BENCH_FLEET_REFRESH:-30} \
+    FEED_FLEET_REPORT=$BENCH_OUT/fleet bash tests/feed/test_feed_fleet.sh >"$BENCH_OUT/fleet.tap" 2>&1
+if grep -q '^not ok' "$BENCH_OUT/fleet.tap" || [ ! -s "$BENCH_OUT/fleet" ]; then
+    grep -E '^(not ok|#)' "$BENCH_OUT/fleet.tap" | head -40
+    echo "bench: the fleet run failed" >&2
+    exit 1
+fi
+grep -c '^ok' "$BENCH_OUT/fleet.tap" | sed 's/^/  fleet: /; s/$/ checks passed/'
+awk '{ printf "feedfleet.p50 %s\nfeedfleet.max %s\nfeedfleet.hosts %s\n", $2, $5, $8 }' \
+    "$BENCH_OUT/fleet" >>"$BENCH_OUT/results"
 
 R=$BENCH_OUT/results
 get() { awk -v k="$1" -v f="${2:-2}" '$1 == k { print $f; exit }' "$R"; }
@@ -97,6 +120,45 @@ row "  ticket/permit, per pair"                            sudo.ratio    x  1
 row "one cgroup move (containment), 20 ms apart"          cgmove.spaced ms 1
 row "one cgroup move (containment), back to back"         cgmove.b2b    ms 1
 row "exp -> empty group, 100 sessions expiring at once"     session_end.delay_ms ms 1
+echo
+echo "  revocation feeds (DESIGN.md §6a)                       median         [min .. max]"
+for n in 10000 100000; do
+    awk -v n="$n" '$1 == "feed.bytes." n { printf "  %-52s %10.0f bytes\n", "feed of " n " revoked ids, signed", $2 }' "$R"
+    row "  verify (signature, strict JSON)"              "feed.verify.$n"   ms 1000000
+    row "  write the revocation file for the readers"    "feed.revfile.$n"  ms 1000000
+    row "  load the config with it (libconfig text)"     "feed.load.$n"     ms 1000000
+    row "  write the compiled form"                      "feed.compile.$n"  ms 1000000
+    row "  load the compiled form (each PAM transaction)" "feed.cpl_load.$n" ms 1000000
+    row "  a decision on the compiled form"              "feed.decide.$n"   ms 1000000
+    row "  one ticket verify (Ed25519), for comparison"  "feed.ticket_verify.$n" ms 1000000
+    awk -v n="$n" '$1 == "feed.verify." n { v = $2 } $1 == "feed.revfile." n { f = $2 }
+        $1 == "feed.load." n { l = $2 } $1 == "feed.compile." n { c = $2 }
+        $1 == "feed.ticket_verify." n { t = $2 }
+        END { if (t) printf "  %-52s %10.0f x one ticket verify\n", "  verify + store + load + compile", (v + f + l + c) / t }' "$R"
+done
+awk '$1 == "feedpoll.polls" { p = $2 } $1 == "feedpoll.wire_sent" { s = $2 } $1 == "feedpoll.wire_received" { r = $2 }
+     $1 == "feedpoll.watch_cpu_ms" { c = $2 } $1 == "feedpoll.http_bytes" { hq = $2; hr = $3 }
+     $1 == "feedpoll.nginx_keepalive_cpu_ms" { ka = $2; kan = $3 } $1 == "feedpoll.nginx_handshake_cpu_ms" { hs = $2; hsn = $3 }
+     $1 == "feedpoll.full_bytes" { full = $2 }
+     $1 == "feedfleet.p50" { fp = $2 } $1 == "feedfleet.max" { fm = $2 } $1 == "feedfleet.hosts" { fh = $2 }
+     END {
+        if (p) {
+            printf "  %-52s %10.0f + %.0f bytes (TLS records included)\n", "unchanged poll (304), on the wire: host -> server + back", s / p, r / p
+            printf "  %-52s %10.0f + %.0f bytes\n", "  of which HTTP request + response", hq, hr
+            printf "  %-52s %10.2f ms  (%d polls)\n", "  watch CPU per unchanged poll", c / p, p
+        }
+        if (kan) printf "  %-52s %10.3f ms  (%d requests)\n", "nginx CPU per 304, kept-alive connection", ka / kan, kan
+        if (hsn) printf "  %-52s %10.3f ms  (%d requests)\n", "nginx CPU per 304, new TLS connection each", hs / hsn, hsn
+        if (full) printf "  %-52s %10.0f bytes\n", "first download of the 10,000-id feed (HTTP)", full
+        if (fh) printf "  %-52s p50 %.2f s, max %.2f s over %d hosts\n", "fleet: publication -> every session ended", fp, fm, fh
+        if (p && kan) {
+            rate = 10000 / 30
+            printf "  10,000 hosts polling every 30 s: %.0f requests/s, %.2f Mbit/s both ways, %.3f of a CPU core (nginx, kept-alive)\n",
+                rate, rate * (s + r) / p * 8 / 1e6, rate * ka / kan / 1000
+            if (full) printf "  a new version to 10,000 hosts: %.1f GB within one refresh (30 s: %.0f Mbit/s)\n",
+                10000 * full / 1e9, 10000 * full * 8 / 30 / 1e6
+        }
+     }' "$R"
 row "sd: ssh true, OpenSSH user certificate"             sd.ssh.cert ms 1
 row "sd: ssh true, ticket (logind scope, bounded)"         sd.ssh.ticket ms 1
 row "sd:   ticket/certificate, per pair"                   sd.ssh.ratio x 1

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "ctl.h"
+#include "feed_fetch.h"
 
 /* Local account files are read directly (their findings name the file);
  * check_nss then asks NSS itself, where our own module answers as the
@@ -163,13 +164,17 @@ static int run_check_config(const struct ctl_verb *v, int argc, char **argv)
         check_passwd(cfg, env_or("DELEGATE_PASSWD_FILE", "/etc/passwd"), &diag);
         check_group(cfg, env_or("DELEGATE_GROUP_FILE", "/etc/group"), &diag);
         check_nss(cfg, &diag);
+        ctl_feed_check(cfg, &diag);
     }
     ctl_print_diag(&diag);
     if (cfg && diag.errors.n == 0) {
-        printf("config OK: %zu issuer%s, %zu actor%s, %zu revoked ticket%s\n",
+        printf("config OK: %zu issuer%s, %zu actor%s, %zu revoked ticket%s",
                cfg->nissuers, cfg->nissuers == 1 ? "" : "s",
                cfg->nactors, cfg->nactors == 1 ? "" : "s",
                cfg->revoked_tickets.n, cfg->revoked_tickets.n == 1 ? "" : "s");
+        if (cfg->nfeeds > 0)
+            printf(" (with the feeds'), %zu feed%s", cfg->nfeeds, cfg->nfeeds == 1 ? "" : "s");
+        printf("\n");
         rc = CTL_OK;
     } else if (diag.errors.n == 0) {
         fprintf(stderr, "%s: the config could not be loaded\n", config);
@@ -192,6 +197,8 @@ const struct ctl_verb ctl_verb_check_config = {
         "as FILE:LINE: message on stderr.  Also warn when an actor or group name\n"
         "or id already exists in /etc/passwd or /etc/group, or resolves through\n"
         "any NSS source (sssd, LDAP, ...) to something else than this config.\n"
+        "Each revocation feed's key and CA bundle are checked too; a feed that is\n"
+        "stale (never fetched, or expired) is a warning.\n"
         "\n"
         "Options:\n"
         "  --config F   the config file (default " DLG_DEFAULT_CONFIG ")\n"

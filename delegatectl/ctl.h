@@ -31,6 +31,7 @@ extern const struct ctl_verb ctl_verb_keygen, ctl_verb_issue, ctl_verb_inspect,
     ctl_verb_sessions, ctl_verb_askpass, ctl_verb_watch;
 extern const struct ctl_verb ctl_verb_authkeys;
 extern const struct ctl_verb ctl_verb_compile;   /* issue 13 */
+extern const struct ctl_verb ctl_verb_feed;      /* issue 19: feed sign|fetch|status */
 /* compile.c: where the compiled form of config goes (NULL: nowhere), and
  * the recompile that revoke and prune run after they wrote (warns only). */
 const char *ctl_compiled_path(const char *config);

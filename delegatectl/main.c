@@ -11,7 +11,7 @@
 static const struct ctl_verb *const verbs[] = {
     &ctl_verb_keygen, &ctl_verb_issue, &ctl_verb_inspect, &ctl_verb_verify,
     &ctl_verb_check_config, &ctl_verb_revoke, &ctl_verb_prune, &ctl_verb_sessions,
-    &ctl_verb_watch, &ctl_verb_askpass, &ctl_verb_compile, &ctl_verb_authkeys,
+    &ctl_verb_watch, &ctl_verb_askpass, &ctl_verb_compile, &ctl_verb_authkeys, &ctl_verb_feed,
 };
 
 static const char *const verb_summary[] = {
@@ -27,6 +27,7 @@ static const char *const verb_summary[] = {
     "print $DELEGATE_TICKET (for SSH_ASKPASS)",
     "write the compiled policy snapshot /run/delegate/policy.bin",
     "sshd AuthorizedKeysCommand: the offered key, for actors",
+    "revocation feeds: sign one, fetch now, show their status",
 };
 
 static void print_global_usage(FILE *f, bool full)

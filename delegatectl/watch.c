@@ -23,9 +23,12 @@
 #include <unistd.h>
 #include <dirent.h>
 
+#include <curl/curl.h>
+
 #include "session/contain/contain.h"
 #include "config/compiled.h"
 #include "ctl.h"
+#include "feed_fetch.h"
 #include "session/ending.h"
 #include "session/session.h"
 
@@ -56,6 +59,7 @@ struct watch {
     int nending, capending;
     bool compile_pending;           /* w->cfg not yet written as the compiled form */
     bool compile_racy;              /* ... because a source changed just before the load */
+    struct ctl_feed_watch *feeds;   /* the revocation feeds' fetch threads (feed_watch.c) */
 };
 
 static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -66,12 +70,19 @@ static void logf_(const char *fmt, ...)
     char ts[40];
 
     dlg_format_time((int64_t)time(NULL), ts, sizeof(ts));
+    flockfile(stderr);          /* one line at a time: feed threads log too */
     fprintf(stderr, "%s delegatectl watch: ", ts);
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
     fflush(stderr);
+    funlockfile(stderr);
+}
+
+static void log_line(const char *line)
+{
+    logf_("%s", line);
 }
 
 static void add_watch(struct watch *w, const char *path, uint32_t mask)
@@ -145,6 +156,7 @@ static void reload_as(struct watch *w, bool safety)
         w->last_error[0] = '\0';
         dlg_config_free(w->audit_cfg);
         w->audit_cfg = cfg;
+        ctl_feed_watch_config(w->feeds, cfg);   /* before rearm: makes the feed dirs */
     } else {
         why = diag.errors.n > 0 ? diag.errors.v[0] : "cannot load";
         /* once per change (reload runs when a file changed; the safety
@@ -384,6 +396,17 @@ static int64_t scan(struct watch *w)
     return next < 0 ? 0 : next;
 }
 
+/* A feed with on_stale = "end" goes stale at its exp: wake then (at most
+ * next ms from now). */
+static int64_t feed_wake(const struct watch *w, int64_t next)
+{
+    int64_t exp = dlg_config_feed_next_end(w->cfg, (int64_t)time(NULL));
+
+    if (exp != INT64_MAX && exp * 1000 - realtime_ms() < next)
+        next = exp * 1000 - realtime_ms();
+    return next < 0 ? 0 : next;
+}
+
 /* Advance the endings; finished ones are removed from the list. */
 static void step_endings(struct watch *w)
 {
@@ -426,6 +449,11 @@ static void drain(struct watch *w, bool *config_changed, bool *sessions_changed)
             return;
         for (p = buf; p < buf + len; p += sizeof(struct inotify_event) + ev->len) {
             ev = (const struct inotify_event *)p;
+            /* rearm's own inotify_rm_watch queues IN_IGNORED for every
+             * watch it drops: taken for a change, each reload caused the
+             * next, forever (a deleted file is seen by IN_DELETE_SELF) */
+            if (ev->mask & IN_IGNORED)
+                continue;
             if (ev->wd == w->sessions_wd)
                 *sessions_changed = true;
             else
@@ -482,6 +510,8 @@ static int run_watch(const struct ctl_verb *v, int argc, char **argv)
         ctl_err(v, "inotify: %s", strerror(errno));
         return CTL_USAGE;
     }
+    curl_global_init(CURL_GLOBAL_DEFAULT);      /* before any feed thread */
+    w.feeds = ctl_feed_watch_new(log_line);
     reload(&w);
     logf_("watching %s and the sessions in %s", w.config, w.dir);
     /* a restart (after a crash) catches up at once */
@@ -524,11 +554,14 @@ static int run_watch(const struct ctl_verb *v, int argc, char **argv)
         }
         step_endings(&w);
         next = scan(&w);
+        next = feed_wake(&w, next);
         if (w.compile_racy && !cchg)
             reload(&w);         /* a fresh load, no longer racily close to the edit */
         compile_step(&w);
     }
     logf_("stopping");
+    ctl_feed_watch_free(w.feeds);
+    curl_global_cleanup();
     for (i = 0; i < w.nending; i++)
         dlg_end_free(&w.ending[i]);
     free(w.ending);
@@ -551,6 +584,10 @@ const struct ctl_verb ctl_verb_watch = {
         "sessions.grace seconds (default 5), the group verified empty and removed,\n"
         "the record removed, and a session_end audit event with the reason.\n"
         "An unusable config ends nothing by itself (expired sessions still end).\n"
+        "It also fetches every revocation feed of the config (feeds = ( ... ))\n"
+        "every 'refresh' seconds and applies a new version at once (see\n"
+        "'delegatectl feed --help'); a feed with on_stale = \"end\" ends the\n"
+        "sessions of actors when it goes stale.\n"
         "Shipped as delegate-watch.service.\n"
         "\n"
         "Options:\n"

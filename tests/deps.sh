@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs the Debian packages needed to build and test, when missing.
 set -e
-PKGS="gcc make pkg-config libpam0g-dev libconfig-dev libssl-dev libjansson-dev \
+PKGS="gcc make pkg-config libpam0g-dev libconfig-dev libssl-dev libjansson-dev libcurl4-openssl-dev \
  libcmocka-dev libpamtest0-dev libpam-wrapper libnss-wrapper \
  openssh-server openssh-client sudo sshpass openssl util-linux procps iproute2 \
  valgrind clang libclang-rt-14-dev cppcheck clang-tidy lcov hyperfine \
@@ -28,5 +28,15 @@ done
 echo "deps: installing$missing"
 if [ "$(id -u)" -ne 0 ]; then echo "deps: need root to install$missing" >&2; exit 2; fi
 export DEBIAN_FRONTEND=noninteractive
+# Installing nginx must not start the system's nginx service (invoke-rc.d
+# honours policy-rc.d; exit 101: "action forbidden").  Only when there is no
+# policy of the machine's own, and only for this install.
+policy_rc=""
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+    chmod 0755 /usr/sbin/policy-rc.d
+    policy_rc=/usr/sbin/policy-rc.d
+    trap 'rm -f "$policy_rc"' EXIT
+fi
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends $missing

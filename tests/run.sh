@@ -12,7 +12,7 @@ TIERS=${TIERS:-"unit nss pam cli e2e"}
 export B CMOCKA_MESSAGE_OUTPUT=TAP
 LOGDIR=$B/test-logs
 mkdir -p "$LOGDIR"
-KNOWN_TIERS="unit nss pam cli adversarial e2e exchange pkg systemd valgrind asan tsan lint fuzz"
+KNOWN_TIERS="unit nss pam cli adversarial e2e exchange feed pkg systemd valgrind asan tsan lint fuzz"
 passed=0 failed=0
 failures=()
 

@@ -78,7 +78,8 @@ enum dlg_cpl_section_id {
     DLG_CPL_SEC_GROUPS_BY_GID,  /* u32 index into GROUPS, sorted by gid */
     DLG_CPL_SEC_REVOKED,        /* struct dlg_revoked_rec, sorted by (hash, id) */
     DLG_CPL_SEC_REVOKED_IDS,    /* char: the revoked ids, NUL-terminated */
-    DLG_CPL_NSECTIONS = DLG_CPL_SEC_REVOKED_IDS
+    DLG_CPL_SEC_FEEDS,          /* records of struct dlg_feed's fields, in config order */
+    DLG_CPL_NSECTIONS = DLG_CPL_SEC_FEEDS
 };
 
 #define DLG_CPL_NONE UINT32_MAX /* a string reference to NULL */

@@ -28,6 +28,8 @@ uint32_t dlg_cpl_record_size(unsigned id)
         return (uint32_t)(dlg_rt_actor.nslots * DLG_SLOT);
     case DLG_CPL_SEC_GROUPS:
         return (uint32_t)(dlg_rt_group.nslots * DLG_SLOT);
+    case DLG_CPL_SEC_FEEDS:
+        return (uint32_t)(dlg_rt_feed.nslots * DLG_SLOT);
     case DLG_CPL_SEC_CIDRS:
         return sizeof(struct dlg_cpl_cidr);
     case DLG_CPL_SEC_REVOKED:

@@ -381,7 +381,7 @@ static int check_sections(struct rd *r, const struct dlg_cpl_header *h, unsigned
 /* The arena: every array the config can need, sized from the counts (each
  * bounded by the file's size, so no sum overflows), zeroed. */
 struct layout {
-    size_t ptrs, cidrs, keys, issuers, actors, by_uid, built, groups, by_gid, files, host, total;
+    size_t ptrs, cidrs, keys, issuers, actors, by_uid, built, groups, by_gid, files, feeds, host, total;
 };
 
 static size_t take(size_t *at, size_t n, size_t size)
@@ -406,6 +406,7 @@ static void plan(const struct rd *r, struct layout *l)
     l->groups = take(&at, ng, sizeof(struct dlg_group));
     l->by_gid = take(&at, ng, sizeof(struct dlg_group *));
     l->files = take(&at, r->cnt[DLG_CPL_SEC_SOURCES], sizeof(struct dlg_file_id));
+    l->feeds = take(&at, r->cnt[DLG_CPL_SEC_FEEDS], sizeof(struct dlg_feed));
     l->host = take(&at, 256, 1);
     l->total = at;
 }
@@ -488,7 +489,8 @@ static int load_sources(struct rd *r, struct dlg_config *cfg, const struct layou
         if (load_record(r, &dlg_rt_file, rec_at(r, DLG_CPL_SEC_SOURCES, i), &cfg->files[i]) != 0)
             return -1;
     cfg->nfiles = n;
-    if (cfg->files[0].path == NULL || cfg->path == NULL || strcmp(cfg->files[0].path, cfg->path) != 0)
+    if (cfg->files[0].path == NULL || cfg->path == NULL || strcmp(cfg->files[0].path, cfg->path) != 0 ||
+        cfg->files[0].absent)
         FAIL("first source is not the main config");
     return 0;
 }
@@ -579,6 +581,25 @@ static int load_groups(struct rd *r, struct dlg_config *cfg, const struct layout
     return 0;
 }
 
+/* The feeds, in config order; what is known of a version only when fetched. */
+static int load_feeds(struct rd *r, struct dlg_config *cfg, const struct layout *l)
+{
+    size_t n = r->cnt[DLG_CPL_SEC_FEEDS];
+
+    cfg->feeds = (struct dlg_feed *)(void *)(arena_of(cfg) + l->feeds);
+    for (size_t i = 0; i < n; i++) {
+        struct dlg_feed *f = &cfg->feeds[i];
+        if (load_record(r, &dlg_rt_feed, rec_at(r, DLG_CPL_SEC_FEEDS, i), f) != 0)
+            return -1;
+        if ((f->url == NULL) == (f->file == NULL) || (f->ca != NULL && f->url == NULL))
+            FAIL("bad feed source");
+        if (f->fetched ? (f->ver < 1 || f->exp <= f->iat) : (f->ver != 0 || f->iat != 0 || f->exp != 0))
+            FAIL("bad feed version");
+    }
+    cfg->nfeeds = n;
+    return 0;
+}
+
 /* The revoked ids, mapped as they are (NSS: not at all). */
 static int load_revoked(struct rd *r, struct dlg_config *cfg, unsigned flags)
 {
@@ -611,7 +632,8 @@ struct dlg_config *dlg_compiled_parse(const void *buf, size_t len, unsigned flag
         return NULL;
     if (load_global(r, cfg, &l) != 0 || load_sources(r, cfg, &l) != 0 ||
         load_issuers(r, cfg, &l) != 0 || load_actors(r, cfg, &l) != 0 ||
-        load_groups(r, cfg, &l) != 0 || load_revoked(r, cfg, flags) != 0) {
+        load_groups(r, cfg, &l) != 0 || load_feeds(r, cfg, &l) != 0 ||
+        load_revoked(r, cfg, flags) != 0) {
         compiled_release(cfg);
         return NULL;
     }
@@ -761,6 +783,14 @@ static bool fresh(const struct dlg_config *cfg, const char *config_path, int64_t
     for (size_t i = 0; i < cfg->nfiles; i++) {
         const struct dlg_file_id *f = &cfg->files[i];
 
+        if (f->absent) {
+            /* read as absent (a feed never fetched): fresh while it is */
+            if (lstat(f->path, &st) == 0 || (errno != ENOENT && errno != ENOTDIR)) {
+                why_set(why, whylen, "%s: appeared since it was compiled", f->path);
+                return false;
+            }
+            continue;
+        }
         if (racy(f, at)) {
             why_set(why, whylen, "%s: changed too close to the compile time (racily clean)", f->path);
             return false;

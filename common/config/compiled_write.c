@@ -253,6 +253,8 @@ static void ser_tables(struct wr *w, const struct dlg_config *cfg)
         uint32_t ix = (uint32_t)(cfg->groups_by_gid[i] - cfg->groups);
         buf_add(&w->sec[DLG_CPL_SEC_GROUPS_BY_GID], &ix, sizeof(ix));
     }
+    for (size_t i = 0; i < cfg->nfeeds; i++)
+        ser_record(w, &dlg_rt_feed, &cfg->feeds[i], DLG_CPL_SEC_FEEDS);
     /* the set as it is in memory: records and their pool */
     const struct dlg_revoked_set *s = &cfg->revoked_tickets;
     if (s->n > 0) {
@@ -367,6 +369,11 @@ static int settled(const struct dlg_config *cfg, int64_t at, int64_t *until_ns)
     for (size_t i = 0; i < cfg->nfiles; i++) {
         const struct dlg_file_id *f = &cfg->files[i];
         struct stat st;
+        if (f->absent) {            /* must still not exist */
+            if (lstat(f->path, &st) == 0 || (errno != ENOENT && errno != ENOTDIR))
+                ok = 0;
+            continue;
+        }
         if (lstat(f->path, &st) != 0) {
             ok = 0;
             continue;
@@ -423,6 +430,8 @@ bool dlg_compiled_usable_for(const struct dlg_config *cfg, struct dlg_diag *diag
     for (size_t i = 0; i < cfg->nfiles; i++) {
         char buf[32];
         const char *name;
+        if (cfg->files[i].absent)   /* its file system is judged once it appears */
+            continue;
         if (!dlg_cpl_fs_trusted(cfg->files[i].fs_type, buf, sizeof(buf), &name)) {
             dlg_diag_error(diag, cfg->files[i].path, 0,
                            "on %s, a file system whose change time is not kept by the kernel "

@@ -22,47 +22,6 @@
 #include <sys/stat.h>
 #include <time.h>
 
-/* ---- freeing ----------------------------------------------------------- */
-
-/* Everything a text config owns: what its field lists own (config_fields.c),
- * its tables, the derived indexes and the revoked id set. */
-static void text_release(struct dlg_config *cfg)
-{
-    for (size_t i = 0; i < cfg->nissuers; i++)
-        dlg_fields_free(&dlg_rt_issuer, &cfg->issuers[i]);
-    for (size_t i = 0; i < cfg->nactors; i++)
-        dlg_fields_free(&dlg_rt_actor, &cfg->actors[i]);
-    for (size_t i = 0; i < cfg->ngroups; i++)
-        dlg_fields_free(&dlg_rt_group, &cfg->groups[i]);
-    for (size_t i = 0; i < cfg->nfiles; i++)
-        dlg_fields_free(&dlg_rt_file, &cfg->files[i]);
-    free(cfg->issuers);
-    free(cfg->actors);
-    free(cfg->groups);
-    free(cfg->files);
-    free(cfg->actors_by_uid);
-    free(cfg->groups_by_gid);
-    free(cfg->host_name);
-    free((void *)(uintptr_t)cfg->revoked_tickets.v);   /* one allocation: records and pool */
-    dlg_fields_free(&dlg_rt_config, cfg);
-    free(cfg);
-}
-
-static const struct dlg_config_ops text_ops = {
-    .actor = dlg_config_table_actor,
-    .actor_by_uid = dlg_config_table_actor_by_uid,
-    .release = text_release,
-};
-
-struct dlg_config *new_text_config(void)
-{
-    struct dlg_config *cfg = calloc(1, sizeof(*cfg));
-
-    if (cfg != NULL)
-        cfg->ops = &text_ops;
-    return cfg;
-}
-
 /* ---- the loader -------------------------------------------------------- */
 
 void validate(struct loader *L, const config_setting_t *root)
@@ -77,7 +36,7 @@ void validate(struct loader *L, const config_setting_t *root)
     }
     static const char *const known[] = {"version", "host", "tickets", "issuers", "accounts",
                                         "actors", "groups", "audit", "revoke", "sessions",
-                                        NULL};
+                                        "feeds", NULL};
     check_known(L, root, known, "the top level");
     load_version(L, root);
     load_host(L, root);
@@ -86,19 +45,10 @@ void validate(struct loader *L, const config_setting_t *root)
     load_issuers(L, root);
     load_groups(L, root);
     load_revoke(L, root);
+    load_feeds(L, root);        /* merges each feed's revocations: before the actors */
     load_actors(L, root);
     load_audit(L, root);
     load_sessions(L, root);
-}
-
-/* After parsing: libconfig must not have opened any file itself (every
- * @include was expanded from a trust-checked descriptor). */
-void verify_includes(struct loader *L, const config_t *c)
-{
-    for (unsigned i = 0; i < c->num_filenames; i++) {
-        const char *f = c->filenames[i];
-        lerr(L, f != NULL ? f : L->path, 0, "included file was not trust-checked");
-    }
 }
 
 /* Read the main file through its trust-checked descriptor, expand its

@@ -44,6 +44,12 @@ struct dlg_file_id {
     DLG_FILE_FIELDS(DLG_DECL)
 };
 
+/* Its revocations are merged into the config's revoke lists (they count
+ * exactly like revoked.conf's). */
+struct dlg_feed {
+    DLG_FEED_FIELDS(DLG_DECL)
+};
+
 /* A set of revoked ticket ids with their `until` (0 = none given): one table
  * of records sorted by (hash, id) and the pool of NUL-terminated ids they
  * point into.  The hash only orders the table for a binary search: every hit
@@ -155,5 +161,22 @@ int dlg_revoke_file_validate(const char *path, struct dlg_diag *diag);
  * may rewrite without dropping a setting.  0 yes, -1 with diag (each other
  * setting as FILE:LINE: unknown setting ...). */
 int dlg_revoke_file_check(const char *path, struct dlg_diag *diag);
+
+/* Feeds (config_feed.c).  A feed is stale when no verified version is on
+ * the host or now >= its exp.  dlg_config_feed_stale returns the first
+ * stale feed of cfg (only those with on_stale = "end" when ending_only),
+ * NULL when none is: DESIGN.md §3 rule 9 (feed_stale). */
+const struct dlg_feed *dlg_config_feed(const struct dlg_config *cfg, const char *id);
+bool dlg_feed_is_stale(const struct dlg_feed *f, int64_t now);
+const struct dlg_feed *dlg_config_feed_stale(const struct dlg_config *cfg, int64_t now,
+                                             bool ending_only);
+/* The soonest exp of a fetched, not yet stale feed with on_stale = "end"
+ * (when watch must look again), or INT64_MAX. */
+int64_t dlg_config_feed_next_end(const struct dlg_config *cfg, int64_t now);
+
+/* The revocations of one revoke file alone (a revoked.conf: `delegatectl
+ * feed sign --from`), trust-checked like the config unless the caller owns
+ * it (owner_ok: a publisher signs as itself, not as root).  NULL with diag. */
+struct dlg_config *dlg_revoke_file_load(const char *path, bool owner_ok, struct dlg_diag *diag);
 
 #endif

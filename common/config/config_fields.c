@@ -31,6 +31,7 @@
 #define D_ACTOR(K, T, N, A, B)  D_##K(struct dlg_actor, T, N, A, B)
 #define D_GROUP(K, T, N, A, B)  D_##K(struct dlg_group, T, N, A, B)
 #define D_FILE(K, T, N, A, B)   D_##K(struct dlg_file_id, T, N, A, B)
+#define D_FEED(K, T, N, A, B)   D_##K(struct dlg_feed, T, N, A, B)
 #define D_CONFIG(K, T, N, A, B) D_##K(struct dlg_config, T, N, A, B)
 
 /* Carried fields, counted at compile time. */
@@ -58,6 +59,7 @@ static const struct dlg_field issuer_fields[] = { DLG_ISSUER_FIELDS(D_ISSUER) };
 static const struct dlg_field actor_fields[] = { DLG_ACTOR_FIELDS(D_ACTOR) };
 static const struct dlg_field group_fields[] = { DLG_GROUP_FIELDS(D_GROUP) };
 static const struct dlg_field file_fields[] = { DLG_FILE_FIELDS(D_FILE) };
+static const struct dlg_field feed_fields[] = { DLG_FEED_FIELDS(D_FEED) };
 static const struct dlg_field config_fields[] = { DLG_CONFIG_FIELDS(D_CONFIG) };
 
 /* The kinds' sizes as the reader and writer assume them. */
@@ -74,6 +76,7 @@ RT(dlg_rt_issuer, issuer_fields, DLG_ISSUER_FIELDS)
 RT(dlg_rt_actor, actor_fields, DLG_ACTOR_FIELDS)
 RT(dlg_rt_group, group_fields, DLG_GROUP_FIELDS)
 RT(dlg_rt_file, file_fields, DLG_FILE_FIELDS)
+RT(dlg_rt_feed, feed_fields, DLG_FEED_FIELDS)
 RT(dlg_rt_config, config_fields, DLG_CONFIG_FIELDS)
 
 
@@ -89,7 +92,7 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n)
 uint64_t dlg_fields_shape(void)
 {
     static const struct dlg_record_type *const all[] = {
-        &dlg_rt_key, &dlg_rt_issuer, &dlg_rt_actor, &dlg_rt_group, &dlg_rt_file, &dlg_rt_config,
+        &dlg_rt_key, &dlg_rt_issuer, &dlg_rt_actor, &dlg_rt_group, &dlg_rt_file, &dlg_rt_feed, &dlg_rt_config,
     };
     uint64_t h = UINT64_C(14695981039346656037);
 

@@ -87,7 +87,25 @@
     X(I64, off_t, size, 0, INT64_MAX)                                                          \
     X(TS, struct timespec, mtime, 0, 0)                                                        \
     X(TS, struct timespec, ctime, 0, 0)     /* catches chmod/chown, which leave mtime alone */ \
-    X(U64, uint64_t, fs_type, 0, 0)         /* statfs f_type of its file system */
+    X(U64, uint64_t, fs_type, 0, 0)         /* statfs f_type of its file system */          \
+    X(BOOL, bool, absent, 0, 0)             /* read as not existing (a feed never fetched): \
+                                               unchanged only while it still does not exist */
+
+/* A revocation feed (DESIGN.md §6a): feeds = ( { id; key; url | file; ca;
+ * refresh; on_stale; } ), and what the loader knows of its last verified
+ * version, from DLG_FEED_REVOKED_DIR/ID.conf (config_feed.c). */
+#define DLG_FEED_FIELDS(X)                                                                     \
+    X(STR, char *, id, 0, 0)                /* [A-Za-z0-9._-], not starting with '.' */        \
+    X(PATH, char *, key, 0, 0)              /* its public key (Ed25519 or P-256 PEM) */        \
+    X(OSTR, char *, url, 0, 0)              /* "https://...", or NULL */                       \
+    X(OSTR, char *, file, 0, 0)             /* a local copy, or NULL */                        \
+    X(OSTR, char *, ca, 0, 0)               /* CA bundle for url; NULL: the system's CAs */    \
+    X(I64, int64_t, refresh, 1, 86400)      /* seconds between fetches */                      \
+    X(BOOL, bool, on_stale_end, 0, 0)       /* on_stale = "end" */                             \
+    X(BOOL, bool, fetched, 0, 0)            /* a verified version is on the host */            \
+    X(I64, int64_t, ver, 0, INT64_MAX)      /* of that version (0 when !fetched) */            \
+    X(I64, int64_t, iat, 0, INT64_MAX)                                                         \
+    X(I64, int64_t, exp, 0, INT64_MAX)
 
 #define DLG_CONFIG_FIELDS(X)                                                                   \
     X(I32, int, version, 1, 1)                                                                 \
@@ -120,6 +138,7 @@
     X(BOOL, bool, has_issued_before, 0, 0)                                                     \
     X(I64, int64_t, issued_before, INT64_MIN, INT64_MAX)                                       \
     X(TABLE, struct dlg_file_id *, files, nfiles, 0)                                           \
+    X(TABLE, struct dlg_feed *, feeds, nfeeds, 0) /* in config order */                        \
     X(I64, int64_t, session_grace, 0, 3600) /* sessions.grace: SIGHUP..SIGKILL seconds */      \
     X(I64, int64_t, session_tasks_max, 0, DLG_TASKS_MAX_LIMIT) /* sessions.tasks_max, 0: none */\
     X(RUNTIME, int64_t, load_started_ns, 0, 0) /* CLOCK_REALTIME at the text load, 0 unknown */\

@@ -346,3 +346,13 @@ int scan_text(struct loader *L, const char *file, const char *text, size_t len, 
         return -1;
     return rc;
 }
+
+/* After parsing: libconfig must not have opened any file itself (every
+ * @include was expanded from a trust-checked descriptor). */
+void verify_includes(struct loader *L, const config_t *c)
+{
+    for (unsigned i = 0; i < c->num_filenames; i++) {
+        const char *f = c->filenames[i];
+        lerr(L, f != NULL ? f : L->path, 0, "included file was not trust-checked");
+    }
+}

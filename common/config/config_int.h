@@ -2,7 +2,8 @@
  * (that is config.h).  The loader's state and the helpers its pieces
  * share, under the names they had as statics of the single config.c:
  *
- *   config.c           the loader: read and parse, validate, load, free
+ *   config.c           the loader: read and parse, validate, load
+ *   config_text.c      the value a text load makes: its ops and its release
  *   config_diag.c      diagnostics: FILE:LINE of a setting, errors, warnings
  *   config_include.c   @include expansion, the line map, the lexical checks
  *   config_get.c       typed getters and value validators
@@ -11,6 +12,7 @@
  *   config_actor.c     actors, field by field, and their duplicate checks
  *   config_revoke.c    the revoke section
  *   config_index.c     the sorted tables and indexes of a valid config
+ *   config_feed.c      the feeds list and each feed's verified revocations
  *
  * The value itself (lookups, revoked id sets, field lists) is below the
  * loader: config_lookup.c, config_revoked.c, config_fields.c.
@@ -159,6 +161,9 @@ void load_sessions(struct loader *L, const config_setting_t *root);
 
 /* config_revoke.c */
 void load_revoke(struct loader *L, const config_setting_t *root);
+
+/* config_feed.c */
+void load_feeds(struct loader *L, const config_setting_t *root);
 
 /* config_actor.c */
 void load_actors(struct loader *L, const config_setting_t *root);

@@ -1,6 +1,7 @@
 /* The lookups of the config value, whichever loader made it (config.h). */
 #include "config/config.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -135,6 +136,11 @@ bool dlg_config_unchanged(const struct dlg_config *cfg)
     if (cfg == NULL)
         return false;
     for (size_t i = 0; i < cfg->nfiles; i++) {
+        if (cfg->files[i].absent) {     /* a feed never fetched: until it appears */
+            if (lstat(cfg->files[i].path, &st) == 0 || (errno != ENOENT && errno != ENOTDIR))
+                return false;
+            continue;
+        }
         if (lstat(cfg->files[i].path, &st) != 0 || !dlg_file_id_same(&cfg->files[i], &st))
             return false;
     }

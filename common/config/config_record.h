@@ -35,7 +35,7 @@ struct dlg_record_type {
 };
 
 extern const struct dlg_record_type dlg_rt_key, dlg_rt_issuer, dlg_rt_actor, dlg_rt_group,
-    dlg_rt_file, dlg_rt_config;
+    dlg_rt_file, dlg_rt_feed, dlg_rt_config;
 
 #define DLG_SLOT 8u
 

@@ -31,6 +31,8 @@
  *      (dlg_check_runas: ticket runas, actor runas, issuer principals)
  *  17. distinct approvers >= actor approvals       approval_required
  *  18. revocations: ticket, principal, issuer, key, issued_before
+ *  18b. no revocation feed stale  feed_stale (DESIGN.md §6a: past its exp
+ *                                 or never fetched)
  *  19. single use                 replayed
  *
  * Single use is last so that a ticket refused for any other reason is never
@@ -227,6 +229,21 @@ static enum dlg_reason check_revoked(const struct dlg_config *cfg, const char *j
         return deny(out, DLG_REVOKED_BEFORE, "tickets issued before %s are revoked", when);
     }
     return DLG_ADMIT;
+}
+
+/* Step 18b: revocation feeds (DESIGN.md §6a).  A host that cannot tell
+ * whether a feed revoked this ticket admits no actor. */
+static enum dlg_reason check_feeds(const struct dlg_config *cfg, int64_t now,
+                                   struct dlg_verdict *out)
+{
+    const struct dlg_feed *f = dlg_config_feed_stale(cfg, now, false);
+
+    if (f == NULL)
+        return DLG_ADMIT;
+    if (!f->fetched)
+        return deny(out, DLG_FEED_STALE, "revocation feed \"%s\" was never fetched", f->id);
+    return deny(out, DLG_FEED_STALE, "revocation feed \"%s\" expired %lld s ago", f->id,
+                (long long)dlg_time_sub(now, f->exp));
 }
 
 static enum dlg_reason check_once(const struct dlg_ticket *t, const struct dlg_request *req,
@@ -475,6 +492,8 @@ static enum dlg_reason decide(const struct dlg_config *cfg, struct dlg_keyring *
         r = check_runas_approvals(cfg, actor, t, req, out);
     if (r == DLG_ADMIT)
         r = check_revoked(cfg, t->jti, t->sub, t->iss, lk->key->kid, t->iat, out);
+    if (r == DLG_ADMIT)
+        r = check_feeds(cfg, req->now, out);
     if (r == DLG_ADMIT && t->once)
         r = check_once(t, req, cfg->clock_skew, out);
     if (r != DLG_ADMIT)
@@ -580,6 +599,8 @@ enum dlg_reason dlg_recheck(const struct dlg_config *cfg, const struct dlg_verdi
         r = DLG_KEY_REQUIRED;       /* key_binding = "required" set after admission */
     else
         r = check_revoked(cfg, v->jti, v->sub, v->iss, v->kid, v->iat, &scratch);
+    if (r == DLG_ADMIT)
+        r = check_feeds(cfg, now, &scratch);
     return r;
 }
 

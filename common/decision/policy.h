@@ -58,7 +58,9 @@ void dlg_verdict_free(struct dlg_verdict *v);
  * expiry (with skew), the actor still configured and not revoked, the
  * service and the principal still allowed by actor and issuer, a bound
  * ticket (v->cnf_ssh) where the actor now has key_binding = "required",
- * revocations.  Returns DLG_ADMIT or a reason. */
+ * revocations, and last whether a revocation feed is stale (DLG_FEED_STALE
+ * only when nothing else applies: watch ends a session for it only under
+ * on_stale = "end").  Returns DLG_ADMIT or a reason. */
 enum dlg_reason dlg_recheck(const struct dlg_config *cfg, const struct dlg_verdict *v,
                             const char *service, int64_t now);
 

@@ -45,6 +45,10 @@ const char *dlg_end_reason(const struct dlg_session *s, const struct dlg_config 
     r = dlg_recheck(cfg, &v, s->service, now);
     if (r == DLG_ADMIT || r == DLG_EXPIRED)   /* expiry: by exp alone, above */
         return NULL;
+    /* a stale revocation feed refuses new logins; it ends a live session
+     * only under on_stale = "end" (DESIGN.md §6a) */
+    if (r == DLG_FEED_STALE && dlg_config_feed_stale(cfg, now, true) == NULL)
+        return NULL;
     return dlg_reason_str(r);
 }
 

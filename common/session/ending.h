@@ -28,7 +28,8 @@ int64_t dlg_mono_ms(void);
 /* Why the session's authority is gone at now (wall clock seconds): "expired"
  * once now >= expires; with cfg (NULL: the config is unusable, only expiry
  * counts) the reason dlg_recheck gives (revoked_ticket, unknown_actor,
- * principal_not_allowed, ...).  NULL: the session may go on. */
+ * principal_not_allowed, ..., feed_stale only for a feed with on_stale =
+ * "end").  NULL: the session may go on. */
 const char *dlg_end_reason(const struct dlg_session *s, const struct dlg_config *cfg, int64_t now);
 
 /* Is the session still there?  Its cell holds a process, or its leader still

@@ -43,6 +43,8 @@ static const struct reason_text reasons[DLG_REASON_COUNT] = {
         "the actor requires tickets bound to an ssh key (cnf), and this one is not" },
     [DLG_KEY_MISMATCH]          = { "key_mismatch",
         "the ticket is bound to an ssh key (cnf) the actor did not authenticate with in this connection" },
+    [DLG_FEED_STALE]            = { "feed_stale",
+        "a revocation feed this host follows is past its expiry or was never fetched" },
     [DLG_CONFIG_ERROR]          = { "config_error", "the host's delegation config is missing, unsafe or invalid" },
 };
 

@@ -32,6 +32,7 @@ enum dlg_reason {
     DLG_REVOKED_BEFORE,
     DLG_KEY_REQUIRED,
     DLG_KEY_MISMATCH,
+    DLG_FEED_STALE,             /* a revocation feed (DESIGN.md §6a) is past its exp or never fetched */
     DLG_CONFIG_ERROR,
     DLG_REASON_COUNT
 };

@@ -25,6 +25,18 @@
 /* Single-use markers of once tickets (common/once.c): persistent. */
 #define DLG_ONCE_DIR       "/var/lib/delegate/.once"
 
+/* Revocation feeds (DESIGN.md §6a; common/feed/, config/config_feed.c).
+ * FEEDS_DIR (root, 0700): ID.jws, the last accepted signed feed, and
+ * ID.state, its version and SHA-256 (anti-rollback) and the fetch status;
+ * persistent, never touched by package upgrades or purges.
+ * FEED_REVOKED_DIR (root, 0755): ID.conf, the revocations of that feed in
+ * revoked.conf's syntax, written by delegatectl after it verified the feed
+ * and read by the config loader like revoked.conf, so that the NSS module
+ * in unprivileged processes (which cannot read FEEDS_DIR) sees them too.
+ * A name starting with '.' never clashes with an actor's home (%u). */
+#define DLG_FEEDS_DIR        "/var/lib/delegate/feeds"
+#define DLG_FEED_REVOKED_DIR "/var/lib/delegate/.feed-revocations"
+
 /* Defaults of accounts.home (a template, %u = the actor) and accounts.shell. */
 #define DLG_DEFAULT_HOME   "/var/lib/delegate/%u"
 #define DLG_DEFAULT_SHELL  "/usr/sbin/nologin"

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <openssl/bn.h>
@@ -324,6 +325,54 @@ static void test_no_config(void **state)
     observed[DLG_CONFIG_ERROR] = true;
 }
 
+/* DESIGN.md §6a: the whole catalogue against the same config following a
+ * revocation feed that was never fetched (stale).  A stale feed turns
+ * every admit into feed_stale and leaves every denial as it was: it only
+ * ever takes authority away, and it never hides why a ticket is bad. */
+static void test_stale_feed(void **state)
+{
+    char *text, *more = NULL, *path = tl_path(dir, "delegate.conf"), *conf;
+    struct dlg_config *stale, *saved = cfg;
+    size_t i, admits = 0;
+
+    (void)state;
+    text = tl_read_file(path, NULL);
+    assert_non_null(text);
+    assert_true(asprintf(&more, "%sfeeds = ( { id = \"adv-%ld\"; key = \"%s/ed.pub\";\n"
+                         "  url = \"https://127.0.0.1:9/never.jws\"; } );\n",
+                         text, (long)getpid(), dir) > 0);
+    conf = tl_write_file(dir, "stale-feed.conf", more, 0644);
+    stale = tl_load_config(conf);
+    assert_non_null(stale);
+    cfg = stale;
+    for (i = 0; i < ADV_NCASES; i++) {
+        const struct adv_case *c = &adv_cases[i];
+        struct dlg_request req = adv_request(c->req, ADV_NOW);
+        struct dlg_verdict v;
+        size_t len;
+        char *t = adv_mint(&keys, c, ADV_NOW, &len);
+        enum dlg_reason want = c->expect == DLG_ADMIT ? DLG_FEED_STALE : c->expect;
+        enum dlg_reason r = decide(t, len, &req, &v);
+
+        if (r != want)
+            fail_msg("%s with a stale feed: expected %s, got %s (%s)", c->name,
+                     dlg_reason_str(want), dlg_reason_str(r), v.detail);
+        if (r == DLG_FEED_STALE) {
+            observed[r] = true;
+            admits++;
+        }
+        dlg_verdict_free(&v);
+        free(t);
+    }
+    assert_true(admits > 0);
+    cfg = saved;
+    dlg_config_free(stale);
+    free(conf);
+    free(more);
+    free(text);
+    free(path);
+}
+
 /* Every denial reason the decision can give was produced by a decision of
  * this run, where a test expected it (nothing is marked by hand). */
 static void test_catalogue_covers_every_reason(void **state)
@@ -433,6 +482,7 @@ int main(void)
         cmocka_unit_test(test_single_use_race),
         cmocka_unit_test(test_no_config),
         cmocka_unit_test(test_nested_reaches_parser),
+        cmocka_unit_test(test_stale_feed),
         cmocka_unit_test(test_catalogue_covers_every_reason),
     };
     size_t nextra = sizeof(extra) / sizeof(extra[0]), i;

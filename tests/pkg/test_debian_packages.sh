@@ -81,6 +81,9 @@ inside() {
         sh -c '[ "$(stat -c "%a %U" /run/delegate/sessions)" = "700 root" ]'
     check "postinst made /var/lib/delegate/.once 0700 (tmpfiles)" \
         sh -c '[ "$(stat -c "%a %U" /var/lib/delegate/.once)" = "700 root" ]'
+    check "postinst made the feed state 0700 and the feed revocations 0755 (tmpfiles)" \
+        sh -c '[ "$(stat -c "%a %U" /var/lib/delegate/feeds)" = "700 root" ] &&
+               [ "$(stat -c "%a %U" /var/lib/delegate/.feed-revocations)" = "755 root" ]'
     check "postinst without a config writes no compiled form" test ! -e /run/delegate/policy.bin
     check "bash completion file parses and registers delegatectl" \
         bash -c '. /usr/share/bash-completion/completions/delegatectl && complete -p delegatectl >/dev/null'
@@ -241,6 +244,12 @@ EOF
     ns_before=$(sha256sum /etc/nsswitch.conf)
     pam_before=$(cd /etc/pam.d && sha256sum common-*)
     conf_before=$(sha256sum /etc/delegate/delegate.conf)
+    # a feed's anti-rollback state (DESIGN.md §6a) must outlive upgrades
+    printf '{"ver": 41}\n' >/var/lib/delegate/feeds/pkg.state
+    printf 'feed = { id = "pkg"; ver = 41; iat = 1; exp = 2; };\n' \
+        >/var/lib/delegate/.feed-revocations/pkg.conf
+    local feeds_before
+    feeds_before=$(sha256sum /var/lib/delegate/feeds/pkg.state /var/lib/delegate/.feed-revocations/pkg.conf)
     out=$(dpkg -i "$work"/debs-up/*.deb 2>&1); rc=$?
     if [ $rc -eq 0 ]; then ok "dpkg -i upgrades to $UPVER"
     else nok "dpkg -i upgrades to $UPVER" "$out"; fi
@@ -253,6 +262,8 @@ EOF
     check "upgrade and reinstall keep the enabled PAM profile as it was" \
         test "$(cd /etc/pam.d && sha256sum common-*)" = "$pam_before"
     check "upgrade keeps the admin's config" test "$(sha256sum /etc/delegate/delegate.conf)" = "$conf_before"
+    check "upgrade keeps the feeds' state and revocations" \
+        test "$(sha256sum /var/lib/delegate/feeds/pkg.state /var/lib/delegate/.feed-revocations/pkg.conf)" = "$feeds_before"
     out=$(printf '%s\n' "$t" | delegatectl verify --user pkg-bot --service dlgtest - 2>&1); rc=$?
     check "after the upgrade the ticket is still admitted" test $rc -eq 0
 
@@ -286,8 +297,9 @@ EOF
     check "purge keeps the admin's /etc/delegate/delegate.conf" test -f /etc/delegate/delegate.conf
     check "purge disables delegate-watch.service" \
         test ! -e /etc/systemd/system/multi-user.target.wants/delegate-watch.service
-    check "purge drops runtime state (/run/delegate, .once)" \
-        sh -c '[ ! -e /run/delegate ] && [ ! -e /var/lib/delegate/.once ]'
+    check "purge drops runtime state (/run/delegate, .once, the feed state)" \
+        sh -c '[ ! -e /run/delegate ] && [ ! -e /var/lib/delegate/.once ] &&
+               [ ! -e /var/lib/delegate/feeds ] && [ ! -e /var/lib/delegate/.feed-revocations ]'
     touch "$work/inside-done"
 }
 

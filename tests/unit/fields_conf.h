@@ -25,7 +25,12 @@ static const char fields_conf_fmt[] =
     ");\n"
     "groups = ( { name = \"g1\"; gid = 63100; }, { name = \"g2\"; gid = 63101; } );\n"
     "audit = { syslog = true; file = \"/var/log/delegate/audit.jsonl\"; };\n"
-    "sessions = { grace = 9; };\n"
+    "sessions = { grace = 9; tasks_max = 512; };\n"
+    /* never fetched on this host: their revocation files are read as absent
+     * (a fetched feed's fields: test_feed_config, in a namespace) */
+    "feeds = ( { id = \"f-url\"; key = \"%1$s/feed.pub\"; url = \"https://feeds.example/f.jws\";\n"
+    "            ca = \"%1$s/ca.pem\"; refresh = 45; on_stale = \"end\"; },\n"
+    "          { id = \"f-file\"; key = \"%1$s/feed.pub\"; file = \"%1$s/f.jws\"; } );\n"
     "@include \"%1$s/revoked.conf\"\n";
 
 static const char fields_revoked[] =

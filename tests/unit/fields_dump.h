@@ -125,44 +125,66 @@ static char *fd_dump(const struct dlg_config *c, bool actors, bool tickets)
         fd_record(&b, &dlg_rt_group, &c->groups[i], 1);
     for (size_t i = 0; i < c->ngroups; i++)
         fd_printf(&b, "by-gid %s\n", c->groups_by_gid[i]->name);
+    for (size_t i = 0; i < c->nfeeds; i++)
+        fd_record(&b, &dlg_rt_feed, &c->feeds[i], 1);
     for (size_t i = 0; tickets && i < c->revoked_tickets.n; i++)
         fd_printf(&b, "revoked %s %" PRId64 "\n", dlg_revoked_id(&c->revoked_tickets, i),
                   c->revoked_tickets.v[i].until);
     return b.p;
 }
 
-/* The name of the first carried field of obj that is zero, NULL or empty
- * (CSTR and OSTR included), or NULL when every one is set. */
-static const char *fd_first_unset(const struct dlg_record_type *rt, const void *obj)
+/* Whether the carried field f of the record at base is set: not zero, NULL
+ * or empty (CSTR and OSTR included). */
+static inline bool fd_field_set(const struct dlg_field *f, const unsigned char *base)
 {
-    const unsigned char *base = obj;
+    const unsigned char *m = base + f->off;
+    bool set = false;
 
+    switch (f->kind) {
+    case DLG_FK_STR: case DLG_FK_OSTR: case DLG_FK_PATH: case DLG_FK_CSTR:
+        set = *(const char *const *)(const void *)m != NULL && **(const char *const *)(const void *)m != '\0';
+        break;
+    case DLG_FK_STRV:
+        set = ((const struct dlg_strv *)(const void *)m)->n > 0;
+        break;
+    case DLG_FK_CIDRS: case DLG_FK_KEYS:
+        set = *(const size_t *)(const void *)(base + f->count_off) > 0;
+        break;
+    default:
+        for (size_t k = 0; k < f->size; k++)
+            set = set || m[k] != 0;
+        break;
+    }
+    return set;
+}
+
+/* The name of the first carried field of obj that is not set, or NULL when
+ * every one is. */
+static inline const char *fd_first_unset(const struct dlg_record_type *rt, const void *obj)
+{
+    for (size_t i = 0; i < rt->nfields; i++)
+        if (dlg_field_carried(rt->fields[i].kind) && !fd_field_set(&rt->fields[i], obj))
+            return rt->fields[i].name;
+    return NULL;
+}
+
+/* The first carried field that none of the n records (stride bytes apart)
+ * sets, or NULL: for tables whose records each set only some fields (a
+ * file read as absent, a feed with a url or a file). */
+static inline const char *fd_unset_in_all(const struct dlg_record_type *rt, const void *first, size_t n,
+                                   size_t stride)
+{
     for (size_t i = 0; i < rt->nfields; i++) {
-        const struct dlg_field *f = &rt->fields[i];
-        const unsigned char *m = base + f->off;
         bool set = false;
-
-        if (!dlg_field_carried(f->kind))
+        if (!dlg_field_carried(rt->fields[i].kind))
             continue;
-        switch (f->kind) {
-        case DLG_FK_STR: case DLG_FK_OSTR: case DLG_FK_PATH: case DLG_FK_CSTR:
-            set = *(const char *const *)(const void *)m != NULL && **(const char *const *)(const void *)m != '\0';
-            break;
-        case DLG_FK_STRV:
-            set = ((const struct dlg_strv *)(const void *)m)->n > 0;
-            break;
-        case DLG_FK_CIDRS: case DLG_FK_KEYS:
-            set = *(const size_t *)(const void *)(base + f->count_off) > 0;
-            break;
-        default:
-            for (size_t k = 0; k < f->size; k++)
-                set = set || m[k] != 0;
-            break;
-        }
+        for (size_t k = 0; k < n && !set; k++)
+            set = fd_field_set(&rt->fields[i], (const unsigned char *)first + k * stride);
         if (!set)
-            return f->name;
+            return rt->fields[i].name;
     }
     return NULL;
 }
 
 #endif
+

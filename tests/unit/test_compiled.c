@@ -114,8 +114,16 @@ static char *dump(const struct dlg_config *c, bool tickets)
     dump_strv(&b, "rk", &c->revoked_keys);
     sb_printf(&b, "ib %d %" PRId64 "\n", c->has_issued_before, c->issued_before);
     for (size_t i = 0; i < c->nfiles; i++)
-        sb_printf(&b, "file %s %ju %ju %jd\n", c->files[i].path, (uintmax_t)c->files[i].dev,
-                  (uintmax_t)c->files[i].ino, (intmax_t)c->files[i].size);
+        sb_printf(&b, "file %s %ju %ju %jd absent=%d\n", c->files[i].path,
+                  (uintmax_t)c->files[i].dev, (uintmax_t)c->files[i].ino,
+                  (intmax_t)c->files[i].size, c->files[i].absent);
+    for (size_t i = 0; i < c->nfeeds; i++) {
+        const struct dlg_feed *f = &c->feeds[i];
+        sb_printf(&b, "feed %s key=%s url=%s file=%s ca=%s refresh=%" PRId64 " end=%d fetched=%d "
+                  "ver=%" PRId64 " iat=%" PRId64 " exp=%" PRId64 "\n", f->id, f->key, ns(f->url),
+                  ns(f->file), ns(f->ca), f->refresh, f->on_stale_end, f->fetched, f->ver, f->iat,
+                  f->exp);
+    }
     return b.p;
 }
 
@@ -373,6 +381,44 @@ static void test_roundtrip(void **state)
     dlg_config_free(text);
 }
 
+/* Feeds (DESIGN.md §6a) in the compiled form: every field, and a feed
+ * never fetched recorded as an absent source (its appearance is tested in
+ * test_feed_config, which may write at its fixed path). */
+static void test_roundtrip_feeds(void **state)
+{
+    struct dlg_config *text, *cpl;
+    char why[256] = "", *a, *b, *t, *more = NULL;
+
+    (void)state;
+    write_base();
+    t = tl_read_file(conf, NULL);
+    assert_true(asprintf(&more, "%sfeeds = (\n"
+                         "  { id = \"cpl-%ld-a\"; key = \"%s/ed.pub\"; url = \"https://f.example/a.jws\";\n"
+                         "    ca = \"/etc/ssl/f.pem\"; refresh = 11; on_stale = \"end\"; },\n"
+                         "  { id = \"cpl-%ld-b\"; key = \"%s/ed.pub\"; file = \"/srv/b.jws\"; }\n);\n",
+                         t, (long)getpid(), dir, (long)getpid(), dir) > 0);
+    free(tl_write_file(dir, "delegate.conf", more, 0644));
+    compile_ok(conf, cpath);
+    text = dlg_config_load(conf, NULL);
+    assert_non_null(text);
+    assert_int_equal(text->nfeeds, 2);
+    cpl = dlg_compiled_load(cpath, conf, 0, why, sizeof(why));
+    if (cpl == NULL)
+        fail_msg("compiled form refused: %s", why);
+    a = dump(text, true);
+    b = dump(cpl, true);
+    assert_string_equal(a, b);
+    assert_non_null(strstr(a, "refresh=11 end=1 fetched=0"));
+    assert_non_null(strstr(a, "absent=1"));
+    assert_non_null(dlg_config_feed_stale(cpl, NOW, true));
+    free(a);
+    free(b);
+    dlg_config_free(cpl);
+    dlg_config_free(text);
+    free(t);
+    free(more);
+}
+
 /* ---- differential ------------------------------------------------------ */
 
 static uint32_t rng_state = 12345;
@@ -557,7 +603,15 @@ static void test_bitflips_and_truncation(void **state)
         assert_null(dlg_compiled_parse(orig, n, 0, &at, why, sizeof(why)));
     /* a flipped file on disk: the reader refuses, the text is read */
     memcpy(buf, orig, len);
-    buf[len - 3] ^= 0x10;       /* inside the revoked id table (the last section) */
+    {
+        /* inside the revoked id table */
+        struct dlg_cpl_section ids;
+        memcpy(&ids, orig + sizeof(struct dlg_cpl_header) +
+                         (DLG_CPL_SEC_REVOKED_IDS - 1) * sizeof(struct dlg_cpl_section), sizeof(ids));
+        assert_int_equal(ids.id, DLG_CPL_SEC_REVOKED_IDS);
+        assert_true(ids.count > 3 && ids.offset + ids.count <= len);
+        buf[ids.offset + 2] ^= 0x10;
+    }
     spit(cpath, buf, len, 0644);
     assert_null(dlg_compiled_load(cpath, conf, 0, why, sizeof(why)));
     assert_non_null(strstr(why, "checksum"));
@@ -819,6 +873,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_roundtrip),
+        cmocka_unit_test(test_roundtrip_feeds),
         cmocka_unit_test(test_differential),
         cmocka_unit_test(test_bitflips_and_truncation),
         cmocka_unit_test(test_owner_mode_symlink),

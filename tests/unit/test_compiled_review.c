@@ -314,7 +314,7 @@ static void test_every_field_round_trip(void **state)
     /* the test config sets every carried field (else a dropped one would
      * read as the zero the test config left) */
     const struct { const struct dlg_record_type *rt; const void *obj; } firsts[] = {
-        {&dlg_rt_config, text}, {&dlg_rt_file, &text->files[0]}, {&dlg_rt_issuer, &text->issuers[0]},
+        {&dlg_rt_config, text}, {&dlg_rt_issuer, &text->issuers[0]},
         {&dlg_rt_key, &text->issuers[0].keys[0]}, {&dlg_rt_actor, &text->actors[0]},
         {&dlg_rt_group, &text->groups[0]},
     };
@@ -324,6 +324,11 @@ static void test_every_field_round_trip(void **state)
             fail_msg("%s.%s is not set by the test config: give it a non-zero value",
                      firsts[i].rt->name, unset);
     }
+    /* files: the absent flag is set only on a feed's file never fetched */
+    unset = fd_unset_in_all(&dlg_rt_file, text->files, text->nfiles, sizeof(text->files[0]));
+    if (unset != NULL)
+        fail_msg("no file record sets %s.%s", dlg_rt_file.name, unset);
+    assert_int_equal(text->nfeeds, 2);
     full = dlg_compiled_load(cpath, conf, 0, why, sizeof(why));
     assert_non_null(full);
     a = fd_dump(text, true, true);

@@ -18,6 +18,7 @@
 
 #include "decision/once.h"
 #include "decision/policy.h"
+#include "session/ending.h"
 #include "ticket/sign.h"
 #include "testlib.h"
 
@@ -1044,6 +1045,93 @@ static void expect_key_refused(const char *keyfile, const char *msg_part)
     dlg_diag_free(&diag);
 }
 
+/* DESIGN.md §3 rule 9, §6a: a revocation feed this host follows and has no
+ * verified version of (its revocation file in DLG_FEED_REVOKED_DIR does not
+ * exist: this test names a feed no host has), or whose version expired, is
+ * stale: an otherwise good ticket is feed_stale, in the decision and in the
+ * account recheck; a revocation still gives its own reason; watch ends a
+ * session for it only under on_stale = "end". */
+static struct dlg_config *feed_config(const char *name, const char *on_stale)
+{
+    char *text, *path;
+    struct dlg_config *c;
+
+    if (asprintf(&text, config_fmt, dir, "", "", NOW - 100) < 0)
+        abort();
+    char *more;
+    if (asprintf(&more, "%sfeeds = ( { id = \"unit-%ld-%s\"; key = \"%s/ed.pub\";\n"
+                 "  file = \"/nonexistent/feed.jws\"; refresh = 5; on_stale = \"%s\"; } );\n",
+                 text, (long)getpid(), on_stale, dir, on_stale) < 0)
+        abort();
+    path = tl_write_file(dir, name, more, 0644);
+    c = tl_load_config(path);
+    free(text);
+    free(more);
+    free(path);
+    return c;
+}
+
+static void test_feed_stale(void **state)
+{
+    struct dlg_config *c = feed_config("feed-refuse.conf", "refuse");
+    struct dlg_config *saved = cfg;
+    struct row good = { "feed", DLG_FEED_STALE }, revoked = { "feed", DLG_REVOKED_TICKET,
+                                                             "{\"jti\":\"revoked-1\"}" };
+    struct dlg_verdict v;
+    struct dlg_session s;
+
+    (void)state;
+    assert_non_null(c);
+    assert_int_equal(c->nfeeds, 1);
+    assert_false(c->feeds[0].fetched);
+    assert_int_equal(c->feeds[0].refresh, 5);
+    assert_false(c->feeds[0].on_stale_end);
+    assert_non_null(dlg_config_feed_stale(c, NOW, false));
+    cfg = c;
+    /* never fetched */
+    assert_int_equal(run_row(&good, &v), DLG_FEED_STALE);
+    assert_non_null(strstr(v.detail, "never fetched"));
+    observed[DLG_FEED_STALE] = true;
+    assert_int_equal(dlg_recheck(c, &v, "sshd", NOW), DLG_FEED_STALE);
+    dlg_verdict_free(&v);
+    assert_int_equal(run_row(&revoked, &v), DLG_REVOKED_TICKET);
+    dlg_verdict_free(&v);
+    /* a version that is valid until NOW + 10, then at its exp */
+    c->feeds[0].fetched = true;
+    c->feeds[0].ver = 3;
+    c->feeds[0].iat = NOW - 50;
+    c->feeds[0].exp = NOW + 10;
+    good.want = DLG_ADMIT;
+    assert_int_equal(run_row(&good, &v), DLG_ADMIT);
+    assert_int_equal(dlg_recheck(c, &v, "sshd", NOW + 9), DLG_ADMIT);
+    assert_int_equal(dlg_recheck(c, &v, "sshd", NOW + 10), DLG_FEED_STALE);
+    /* watch: refuse keeps live sessions going, end ends them */
+    memset(&s, 0, sizeof(s));
+    s.iss = v.iss;
+    s.kid = v.kid;
+    s.principal = v.sub;
+    s.actor = v.actor;
+    s.jti = v.jti;
+    s.service = (char *)"sshd";
+    s.iat = v.iat;
+    s.expires = v.exp;
+    assert_null(dlg_end_reason(&s, c, NOW + 10));
+    c->feeds[0].on_stale_end = true;
+    assert_int_equal(dlg_config_feed_next_end(c, NOW), NOW + 10);
+    assert_null(dlg_end_reason(&s, c, NOW + 9));
+    assert_string_equal(dlg_end_reason(&s, c, NOW + 10), "feed_stale");
+    assert_int_equal(dlg_config_feed_next_end(c, NOW + 10), INT64_MAX);
+    dlg_verdict_free(&v);
+    cfg = saved;
+    dlg_config_free(c);
+
+    c = feed_config("feed-end.conf", "end");
+    assert_non_null(c);
+    assert_true(c->feeds[0].on_stale_end);
+    assert_non_null(dlg_config_feed_stale(c, NOW, true));
+    dlg_config_free(c);
+}
+
 static void test_keyring(void **state)
 {
     struct dlg_keyring k;
@@ -1221,6 +1309,7 @@ int main(void)
         cmocka_unit_test(test_keyring),
         cmocka_unit_test(test_keyring_find),
         cmocka_unit_test(test_sign_api),
+        cmocka_unit_test(test_feed_stale),
         cmocka_unit_test(test_table_covers_every_reason),
     };
 
