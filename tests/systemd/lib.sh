@@ -142,6 +142,10 @@ sd_enter() {
         return 0
     fi
     sd_require
+    # the mount point of nspawn's private tmpfs (sd_prepare) is made on the
+    # host's /run when missing: taken away again afterwards
+    local made_run=()
+    for d in /run/systemd /run/systemd/nspawn; do [ -e "$d" ] || made_run=("$d" "${made_run[@]}"); done
     script=$(readlink -f "$0")
     SD_TMP=$(mktemp -d /tmp/dlg-sd.XXXXXX) || exit 2
     chmod 0755 "$SD_TMP"
@@ -159,6 +163,10 @@ sd_enter() {
         not_ok "no systemd-nspawn of this test left"; rc=1
     else ok "no systemd-nspawn of this test left"; fi
     rm -rf "$SD_TMP"
+    for d in "${made_run[@]}"; do rmdir "$d" 2>/dev/null; done
+    if [ "${#made_run[@]}" -gt 0 ] && [ -e "${made_run[-1]}" ]; then
+        not_ok "the host's /run as before (${made_run[-1]} left)"; rc=1
+    else ok "the host's /run as before (no mount point of the test left)"; fi
     if declare -F sd_after_host >/dev/null; then sd_after_host "$rc" || rc=1; fi
     [ -n "${SD_NO_PLAN:-}" ] || echo "1..$SD_N"
     exit "$rc"
