@@ -35,6 +35,51 @@ struct pd_args {
 
 void pd_parse_args(pam_handle_t *pamh, int argc, const char **argv, struct pd_args *args);
 
+/* The entry points: the only symbols the module exports (with the version
+ * script; everything else is built with hidden visibility). */
+#define PD_EXPORT __attribute__((visibility("default")))
+
+/* Everything one call of an entry point needs; no static mutable state
+ * (pam_delegate.c; the phases: auth.c, account.c, session.c). */
+struct pd_ctx {
+    pam_handle_t *pamh;
+    struct pd_args args;
+    const char *user, *ruser, *service, *rhost, *tty;
+    struct dlg_config *cfg;     /* NULL: unusable config */
+    bool cfg_owned;             /* else kept with the handle (pd_config_get) */
+    struct dlg_diag diag;
+    int64_t now;
+};
+
+/* A PAM string item, NULL when unset or empty. */
+const char *pd_item_str(pam_handle_t *pamh, int type);
+/* The call's items, arguments, time and config (kept with the handle). */
+void pd_ctx_init(struct pd_ctx *c, pam_handle_t *pamh, int argc, const char **argv);
+void pd_ctx_free(struct pd_ctx *c);
+/* A user name for a log line: PAM_USER can be anything a client sent, so
+ * every byte outside printable ASCII becomes '?' (DESIGN §8: nothing raw). */
+const char *pd_loggable(const char *s, char *buf, size_t len);
+/* The one clear log line of an unusable config. */
+void pd_log_config_error(struct pd_ctx *c);
+/* An audit event of this call.  Returns -1 when the audit file could not be
+ * written: an admission that leaves no trace is refused by the callers
+ * (fail closed for actors). */
+int pd_audit(struct pd_ctx *c, const char *event, const struct dlg_verdict *v, const char *runas,
+             enum dlg_reason reason);
+/* A deny before any ticket was looked at. */
+void pd_audit_deny(struct pd_ctx *c, enum dlg_reason reason);
+/* The config is unusable, so nobody can tell who is an actor: root,
+ * /etc/passwd users and users of other NSS sources are never blocked
+ * (PAM_IGNORE, see pd_is_local_user); anyone else is refused with
+ * deny_code, one log line and a config_error audit event. */
+int pd_unusable_config(struct pd_ctx *c, const struct dlg_verdict *v, int deny_code);
+/* Whether name is an actor: 1 yes, 0 no, -1 the config could not say (an
+ * internal error, never read as "not an actor"). */
+int pd_actor_state(struct pd_ctx *c, const char *name);
+/* Someone who proved who they are some other way switches into an actor
+ * account (root's "sudo -u ACTOR", a sudoers grant): not ours to block. */
+bool pd_switched_in_by_other(struct pd_ctx *c);
+
 /* The verified result of auth, kept with pam_set_data for the later phases
  * of the same process, and in a carry record for the session phase of the
  * parent process. */
