@@ -117,54 +117,40 @@ static enum x_reason check_times(const json_t *claims, int64_t now, int64_t *exp
     return XR_OK;
 }
 
-enum x_reason x_token_verify(struct x_config *cfg, const char *text, size_t len, int64_t now,
-                             struct x_token *t, char *why, size_t whylen)
+/* The dots of a compact JWS (header.payload.signature); 0 or -1. */
+static int split_jws(const char *text, size_t len, const char **d1, const char **d2)
 {
-    const char *d1, *d2;
-    json_t *hdr = NULL, *claims = NULL;
-    const struct dlg_alg *alg = NULL;
-    struct x_provider *p = NULL;
+    *d1 = memchr(text, '.', len);
+    *d2 = *d1 ? memchr(*d1 + 1, '.', len - (size_t)(*d1 + 1 - text)) : NULL;
+    if (!*d1 || !*d2 || memchr(*d2 + 1, '.', len - (size_t)(*d2 + 1 - text)) || *d1 == text ||
+        *d2 == *d1 + 1)
+        return -1;
+    return 0;
+}
+
+/* The provider whose issuer is the token's iss, NULL if none. */
+static struct x_provider *find_provider(struct x_config *cfg, const json_t *claims)
+{
+    const char *iss = x_claim_str(claims, "iss");
+
+    for (size_t i = 0; iss && i < cfg->nproviders; i++)
+        if (strcmp(cfg->providers[i].issuer, iss) == 0)
+            return &cfg->providers[i];
+    return NULL;
+}
+
+/* The key of the header's kid, of a type that fits alg, and the signature
+ * over header.payload checked with it. */
+static enum x_reason check_signature(struct x_provider *p, const json_t *hdr,
+                                     const struct dlg_alg *alg, const char *text, size_t len,
+                                     const char *d2, int64_t now, char *why, size_t whylen)
+{
     EVP_PKEY *key = NULL;
     char *jwk_alg = NULL;
     unsigned char *sig = NULL;
     size_t siglen = 0;
-    const char *iss, *jti;
     enum x_reason r;
-    bool verified = false;
 
-    memset(t, 0, sizeof(*t));
-    why[0] = '\0';
-    if (len == 0 || len > X_TOKEN_MAX || memchr(text, '\0', len)) {
-        snprintf(why, whylen, "token empty or longer than %d bytes", X_TOKEN_MAX);
-        return XR_BAD_TOKEN;
-    }
-    d1 = memchr(text, '.', len);
-    d2 = d1 ? memchr(d1 + 1, '.', len - (size_t)(d1 + 1 - text)) : NULL;
-    if (!d1 || !d2 || memchr(d2 + 1, '.', len - (size_t)(d2 + 1 - text)) || d1 == text ||
-        d2 == d1 + 1) {
-        snprintf(why, whylen, "not a compact JWS (header.payload.signature)");
-        return XR_BAD_TOKEN;
-    }
-    hdr = decode_part(text, (size_t)(d1 - text));
-    claims = decode_part(d1 + 1, (size_t)(d2 - d1 - 1));
-    if (!hdr || !claims) {
-        snprintf(why, whylen, "header or payload is not base64url JSON (one object, no duplicate keys)");
-        r = XR_BAD_TOKEN;
-        goto out;
-    }
-    r = check_header(hdr, &alg, why, whylen);
-    if (r != XR_OK)
-        goto out;
-
-    iss = x_claim_str(claims, "iss");
-    for (size_t i = 0; iss && i < cfg->nproviders; i++)
-        if (strcmp(cfg->providers[i].issuer, iss) == 0)
-            p = &cfg->providers[i];
-    if (!p) {
-        snprintf(why, whylen, "iss is not the issuer of any provider");
-        r = XR_WRONG_ISSUER;
-        goto out;
-    }
     r = x_jwks_key(p, json_string_value(json_object_get(hdr, "kid")), now, &key, &jwk_alg, why,
                    whylen);
     if (r != XR_OK)
@@ -179,25 +165,80 @@ enum x_reason x_token_verify(struct x_config *cfg, const char *text, size_t len,
         !dlg_alg_verify(alg, key, (const unsigned char *)text, (size_t)(d2 - text), sig, siglen)) {
         snprintf(why, whylen, "bad signature");
         r = XR_BAD_TOKEN;
-        goto out;
     }
-    /* from here on the claims are the provider's */
-    verified = true;
+out:
+    free(sig);
+    free(jwk_alg);
+    EVP_PKEY_free(key);
+    return r;
+}
+
+/* The claims of a token whose signature verified: this deployment's aud,
+ * the times, a usable jti. */
+static enum x_reason check_claims(const struct x_provider *p, const json_t *claims, int64_t now,
+                                  int64_t *exp, char *why, size_t whylen)
+{
+    enum x_reason r;
+
     if (!aud_has(json_object_get(claims, "aud"), p->audience)) {
         snprintf(why, whylen, "aud is not this deployment's audience");
-        r = XR_WRONG_AUDIENCE;
-        goto out;
+        return XR_WRONG_AUDIENCE;
     }
-    r = check_times(claims, now, &t->exp, why, whylen);
+    r = check_times(claims, now, exp, why, whylen);
     if (r != XR_OK)
-        goto out;
-    jti = x_claim_str(claims, "jti");
-    if (!dlg_valid_name_token(jti)) {
+        return r;
+    if (!dlg_valid_name_token(x_claim_str(claims, "jti"))) {
         snprintf(why, whylen, "no usable jti (1 to 128 printable characters)");
+        return XR_BAD_TOKEN;
+    }
+    return XR_OK;
+}
+
+enum x_reason x_token_verify(struct x_config *cfg, const char *text, size_t len, int64_t now,
+                             struct x_token *t, char *why, size_t whylen)
+{
+    const char *d1, *d2;
+    json_t *hdr = NULL, *claims = NULL;
+    const struct dlg_alg *alg = NULL;
+    struct x_provider *p = NULL;
+    enum x_reason r;
+    bool verified = false;
+
+    memset(t, 0, sizeof(*t));
+    why[0] = '\0';
+    if (len == 0 || len > X_TOKEN_MAX || memchr(text, '\0', len)) {
+        snprintf(why, whylen, "token empty or longer than %d bytes", X_TOKEN_MAX);
+        return XR_BAD_TOKEN;
+    }
+    if (split_jws(text, len, &d1, &d2) != 0) {
+        snprintf(why, whylen, "not a compact JWS (header.payload.signature)");
+        return XR_BAD_TOKEN;
+    }
+    hdr = decode_part(text, (size_t)(d1 - text));
+    claims = decode_part(d1 + 1, (size_t)(d2 - d1 - 1));
+    if (!hdr || !claims) {
+        snprintf(why, whylen, "header or payload is not base64url JSON (one object, no duplicate keys)");
         r = XR_BAD_TOKEN;
         goto out;
     }
-    t->jti = jti;
+    r = check_header(hdr, &alg, why, whylen);
+    if (r != XR_OK)
+        goto out;
+    p = find_provider(cfg, claims);
+    if (!p) {
+        snprintf(why, whylen, "iss is not the issuer of any provider");
+        r = XR_WRONG_ISSUER;
+        goto out;
+    }
+    r = check_signature(p, hdr, alg, text, len, d2, now, why, whylen);
+    if (r != XR_OK)
+        goto out;
+    /* from here on the claims are the provider's */
+    verified = true;
+    r = check_claims(p, claims, now, &t->exp, why, whylen);
+    if (r != XR_OK)
+        goto out;
+    t->jti = x_claim_str(claims, "jti");
     t->provider = p;
     t->claims = claims;
     claims = NULL;
@@ -216,9 +257,6 @@ out:
         t->provider = p;
         claims = NULL;
     }
-    free(sig);
-    free(jwk_alg);
-    EVP_PKEY_free(key);
     json_decref(hdr);
     json_decref(claims);
     return r;
