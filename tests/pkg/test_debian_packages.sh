@@ -118,9 +118,12 @@ inside() {
     check "the exchange runs as its user: the key it owns is readable, state created 0700" \
         sh -c 'install -d -o delegate-exchange -g delegate-exchange -m 0700 /var/lib/delegate-exchange &&
                runuser -u delegate-exchange -- delegate-exchange --config /etc/delegate/exchange.conf --check >/dev/null'
-    check "ldd: only delegate-exchange links libmicrohttpd and libcurl" \
+    # libcurl: the exchange (JWKS) and delegatectl (watch fetches feeds);
+    # never the modules that run inside sshd, sudo and every NSS caller
+    check "ldd: only delegate-exchange links libmicrohttpd; the modules link neither it nor libcurl" \
         sh -c "ldd /usr/sbin/delegate-exchange | grep -q libmicrohttpd && ldd /usr/sbin/delegate-exchange | grep -q libcurl &&
-               ! ldd /lib/$ma/security/pam_delegate.so /lib/$ma/libnss_delegate.so.2 /usr/sbin/delegatectl | grep -Eq 'libmicrohttpd|libcurl'"
+               ldd /usr/sbin/delegatectl | grep -q libcurl && ! ldd /usr/sbin/delegatectl | grep -q libmicrohttpd &&
+               ! ldd /lib/$ma/security/pam_delegate.so /lib/$ma/libnss_delegate.so.2 | grep -Eq 'libmicrohttpd|libcurl'"
 
     # ---- nsswitch.conf -------------------------------------------------
     for d in passwd group shadow; do
