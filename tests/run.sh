@@ -78,5 +78,12 @@ for log in "${failures[@]}"; do
     echo "---- $log (last 40 lines)"
     tail -n 40 "$log"
 done
+# the failures once more, last, where a truncated CI excerpt still shows them
+if [ "${#failures[@]}" -gt 0 ]; then
+    echo "---- failed checks"
+    for log in "${failures[@]}"; do
+        grep -E '^not ok' "$log" | sed "s|^|[$(basename "$log" .log)] |"
+    done
+fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
