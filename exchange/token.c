@@ -117,17 +117,6 @@ static enum x_reason check_times(const json_t *claims, int64_t now, int64_t *exp
     return XR_OK;
 }
 
-/* The dots of a compact JWS (header.payload.signature); 0 or -1. */
-static int split_jws(const char *text, size_t len, const char **d1, const char **d2)
-{
-    *d1 = memchr(text, '.', len);
-    *d2 = *d1 ? memchr(*d1 + 1, '.', len - (size_t)(*d1 + 1 - text)) : NULL;
-    if (!*d1 || !*d2 || memchr(*d2 + 1, '.', len - (size_t)(*d2 + 1 - text)) || *d1 == text ||
-        *d2 == *d1 + 1)
-        return -1;
-    return 0;
-}
-
 /* The provider whose issuer is the token's iss, NULL if none. */
 static struct x_provider *find_provider(struct x_config *cfg, const json_t *claims)
 {
@@ -142,8 +131,8 @@ static struct x_provider *find_provider(struct x_config *cfg, const json_t *clai
 /* The key of the header's kid, of a type that fits alg, and the signature
  * over header.payload checked with it. */
 static enum x_reason check_signature(struct x_provider *p, const json_t *hdr,
-                                     const struct dlg_alg *alg, const char *text, size_t len,
-                                     const char *d2, int64_t now, char *why, size_t whylen)
+                                     const struct dlg_alg *alg, const struct dlg_jws_parts *jws,
+                                     int64_t now, char *why, size_t whylen)
 {
     EVP_PKEY *key = NULL;
     char *jwk_alg = NULL;
@@ -161,8 +150,9 @@ static enum x_reason check_signature(struct x_provider *p, const json_t *hdr,
         r = XR_UNSUPPORTED_ALG;
         goto out;
     }
-    if (dlg_b64url_decode(d2 + 1, len - (size_t)(d2 + 1 - text), &sig, &siglen) != 0 ||
-        !dlg_alg_verify(alg, key, (const unsigned char *)text, (size_t)(d2 - text), sig, siglen)) {
+    if (dlg_b64url_decode(jws->sig, jws->sig_len, &sig, &siglen) != 0 ||
+        !dlg_alg_verify(alg, key, (const unsigned char *)jws->header,
+                        jws->header_len + 1 + jws->payload_len, sig, siglen)) {
         snprintf(why, whylen, "bad signature");
         r = XR_BAD_TOKEN;
     }
@@ -197,7 +187,7 @@ static enum x_reason check_claims(const struct x_provider *p, const json_t *clai
 enum x_reason x_token_verify(struct x_config *cfg, const char *text, size_t len, int64_t now,
                              struct x_token *t, char *why, size_t whylen)
 {
-    const char *d1, *d2;
+    struct dlg_jws_parts jws;
     json_t *hdr = NULL, *claims = NULL;
     const struct dlg_alg *alg = NULL;
     struct x_provider *p = NULL;
@@ -210,12 +200,12 @@ enum x_reason x_token_verify(struct x_config *cfg, const char *text, size_t len,
         snprintf(why, whylen, "token empty or longer than %d bytes", X_TOKEN_MAX);
         return XR_BAD_TOKEN;
     }
-    if (split_jws(text, len, &d1, &d2) != 0) {
+    if (dlg_jws_split(text, len, &jws) != 0 || jws.header_len == 0 || jws.payload_len == 0) {
         snprintf(why, whylen, "not a compact JWS (header.payload.signature)");
         return XR_BAD_TOKEN;
     }
-    hdr = decode_part(text, (size_t)(d1 - text));
-    claims = decode_part(d1 + 1, (size_t)(d2 - d1 - 1));
+    hdr = decode_part(jws.header, jws.header_len);
+    claims = decode_part(jws.payload, jws.payload_len);
     if (!hdr || !claims) {
         snprintf(why, whylen, "header or payload is not base64url JSON (one object, no duplicate keys)");
         r = XR_BAD_TOKEN;
@@ -230,7 +220,7 @@ enum x_reason x_token_verify(struct x_config *cfg, const char *text, size_t len,
         r = XR_WRONG_ISSUER;
         goto out;
     }
-    r = check_signature(p, hdr, alg, text, len, d2, now, why, whylen);
+    r = check_signature(p, hdr, alg, &jws, now, why, whylen);
     if (r != XR_OK)
         goto out;
     /* from here on the claims are the provider's */

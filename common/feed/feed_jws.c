@@ -269,7 +269,7 @@ static size_t trimmed(const char *text, size_t len)
 int dlg_feed_verify(const char *text, size_t len, const char *id, EVP_PKEY *key, int64_t now,
                     struct dlg_feed_doc *out, char *err, size_t errlen)
 {
-    const char *dot1, *dot2;
+    struct dlg_jws_parts jws;
     json_t *h = NULL, *p = NULL;
     unsigned char *sig = NULL, digest[SHA256_DIGEST_LENGTH];
     size_t siglen = 0;
@@ -287,14 +287,12 @@ int dlg_feed_verify(const char *text, size_t len, const char *id, EVP_PKEY *key,
         return fail(err, errlen, "truncated: the file is empty");
     if (memchr(text, '\0', len) != NULL)
         return fail(err, errlen, "malformed: contains a NUL byte");
-    dot1 = memchr(text, '.', len);
-    dot2 = dot1 ? memchr(dot1 + 1, '.', len - (size_t)(dot1 + 1 - text)) : NULL;
-    if (dot1 == NULL || dot2 == NULL || memchr(dot2 + 1, '.', len - (size_t)(dot2 + 1 - text)))
+    if (dlg_jws_split(text, len, &jws) != 0)
         return fail(err, errlen, "truncated or malformed: not a compact JWS (three parts)");
     kt = dlg_alg_key_type(key, &why);
     if (kt != DLG_KEY_ED25519 && kt != DLG_KEY_EC_P256)
         return fail(err, errlen, "the configured key is neither Ed25519 nor P-256");
-    h = part_json(text, (size_t)(dot1 - text));
+    h = part_json(jws.header, jws.header_len);
     if (h == NULL) {
         fail(err, errlen, "malformed: the header is not a JSON object in base64url");
         goto out;
@@ -302,16 +300,17 @@ int dlg_feed_verify(const char *text, size_t len, const char *id, EVP_PKEY *key,
     a = header_alg(h, (enum dlg_keytype)kt, err, errlen);
     if (a == NULL)
         goto out;
-    if (dlg_b64url_decode(dot2 + 1, len - (size_t)(dot2 + 1 - text), &sig, &siglen) != 0 ||
+    if (dlg_b64url_decode(jws.sig, jws.sig_len, &sig, &siglen) != 0 ||
         siglen == 0) {
         fail(err, errlen, "truncated or malformed: bad signature encoding");
         goto out;
     }
-    if (!dlg_alg_verify(a, key, (const unsigned char *)text, (size_t)(dot2 - text), sig, siglen)) {
+    if (!dlg_alg_verify(a, key, (const unsigned char *)text, jws.header_len + 1 + jws.payload_len,
+                        sig, siglen)) {
         fail(err, errlen, "bad signature: the feed does not verify with the configured key");
         goto out;
     }
-    p = part_json(dot1 + 1, (size_t)(dot2 - dot1 - 1));
+    p = part_json(jws.payload, jws.payload_len);
     if (p == NULL) {
         fail(err, errlen, "malformed: the payload is not a JSON object (duplicate keys refused)");
         goto out;
@@ -338,15 +337,13 @@ out:
 
 int dlg_feed_peek_ver(const char *text, size_t len, int64_t *ver, char *err, size_t errlen)
 {
-    const char *dot1, *dot2;
+    struct dlg_jws_parts jws;
     json_t *p, *v;
 
     len = trimmed(text, len);
-    dot1 = memchr(text, '.', len);
-    dot2 = dot1 ? memchr(dot1 + 1, '.', len - (size_t)(dot1 + 1 - text)) : NULL;
-    if (dot2 == NULL)
+    if (dlg_jws_split(text, len, &jws) != 0)
         return fail(err, errlen, "not a feed (a compact JWS)");
-    p = part_json(dot1 + 1, (size_t)(dot2 - dot1 - 1));
+    p = part_json(jws.payload, jws.payload_len);
     v = p ? json_object_get(p, "ver") : NULL;
     if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) >= FEED_MAX_VER) {
         json_decref(p);

@@ -315,8 +315,7 @@ static bool all_space(const char *s, size_t n)
 
 enum dlg_reason dlg_ticket_parse(const char *text, size_t len, struct dlg_ticket *t)
 {
-    const char *dot1, *dot2, *payload, *sig;
-    size_t hlen, plen, slen;
+    struct dlg_jws_parts jws;
     json_t *hdr = NULL, *claims = NULL;
     enum dlg_reason r = DLG_MALFORMED;
 
@@ -326,41 +325,30 @@ enum dlg_reason dlg_ticket_parse(const char *text, size_t len, struct dlg_ticket
     if (len > DLG_TICKET_MAX)
         return DLG_MALFORMED;
 
-    dot1 = memchr(text, '.', len);
-    if (!dot1)
-        goto out;
-    payload = dot1 + 1;
-    dot2 = memchr(payload, '.', len - (size_t)(payload - text));
-    if (!dot2)
-        goto out;
-    sig = dot2 + 1;
-    hlen = (size_t)(dot1 - text);
-    plen = (size_t)(dot2 - payload);
-    slen = len - (size_t)(sig - text);
-    if (memchr(sig, '.', slen))
+    if (dlg_jws_split(text, len, &jws) != 0)
         goto out;
 
     /* The header first: a refused alg (typically "none" with an empty
      * signature) is reported as such, not as a malformed ticket. */
-    hdr = load_part(text, hlen);
+    hdr = load_part(jws.header, jws.header_len);
     if (!hdr)
         goto out;
     r = parse_header(hdr, t);
     if (r != DLG_ADMIT)
         goto out;
     r = DLG_MALFORMED;
-    if (plen == 0 || slen == 0)
+    if (jws.payload_len == 0 || jws.sig_len == 0)
         goto out;
-    claims = load_part(payload, plen);
+    claims = load_part(jws.payload, jws.payload_len);
     if (!claims)
         goto out;
     r = parse_claims(claims, t);
     if (r != DLG_ADMIT)
         goto out;
     r = DLG_MALFORMED;
-    if (dlg_b64url_decode(sig, slen, &t->sig, &t->sig_len) != 0 || t->sig_len == 0)
+    if (dlg_b64url_decode(jws.sig, jws.sig_len, &t->sig, &t->sig_len) != 0 || t->sig_len == 0)
         goto out;
-    t->signing_input_len = hlen + 1 + plen;
+    t->signing_input_len = jws.header_len + 1 + jws.payload_len;
     t->signing_input = (unsigned char *)dup_mem(text, t->signing_input_len);
     if (!t->signing_input)
         goto out;

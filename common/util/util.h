@@ -36,6 +36,7 @@ void dlg_diag_warn(struct dlg_diag *d, const char *file, int line, const char *f
     __attribute__((format(printf, 4, 5)));
 
 #include "util/util_cidr.h"
+#include "util/util_jws.h"
 #include "util/util_names.h"
 #include "util/util_time.h"
 #include "util/util_trust.h"

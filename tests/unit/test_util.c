@@ -417,6 +417,41 @@ static void test_diag(void **state)
     assert_int_equal(d.errors.n, 0);
 }
 
+/* dlg_jws_split: exactly two dots, parts by pointer and length, empty parts
+ * left to the caller; the length bounds the search (no NUL needed). */
+static void test_jws_split(void **state)
+{
+    struct dlg_jws_parts p;
+    const char bounded[] = {'a', '.', 'b', '.', 'c', '.', 'd'};
+
+    const char *t = "hh.ppp.s";
+    (void)state;
+
+    assert_int_equal(dlg_jws_split(t, 8, &p), 0);
+    assert_ptr_equal(p.header, t);
+    assert_int_equal(p.header_len, 2);
+    assert_memory_equal(p.payload, "ppp", 3);
+    assert_int_equal(p.payload_len, 3);
+    assert_memory_equal(p.sig, "s", 1);
+    assert_int_equal(p.sig_len, 1);
+    assert_int_equal(dlg_jws_split("..", 2, &p), 0);
+    assert_int_equal(p.header_len + p.payload_len + p.sig_len, 0);
+    assert_int_equal(dlg_jws_split("h.p.", 4, &p), 0);
+    assert_int_equal(p.sig_len, 0);
+    /* wrong number of dots */
+    assert_int_equal(dlg_jws_split("", 0, &p), -1);
+    assert_int_equal(dlg_jws_split("hps", 3, &p), -1);
+    assert_int_equal(dlg_jws_split("h.ps", 4, &p), -1);
+    assert_int_equal(dlg_jws_split("h.p.s.x", 7, &p), -1);
+    assert_int_equal(dlg_jws_split("h.p.s.", 6, &p), -1);
+    assert_null(p.header);
+    assert_int_equal(dlg_jws_split(NULL, 0, &p), -1);
+    /* the length, not a NUL, ends the text: a third dot past it is not seen */
+    assert_int_equal(dlg_jws_split(bounded, 5, &p), 0);
+    assert_int_equal(p.sig_len, 1);
+    assert_int_equal(dlg_jws_split(bounded, sizeof(bounded), &p), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -433,6 +468,7 @@ int main(void)
         cmocka_unit_test(test_name_token),
         cmocka_unit_test(test_strv),
         cmocka_unit_test(test_diag),
+        cmocka_unit_test(test_jws_split),
     };
     return cmocka_run_group_tests_name("util", tests, NULL, NULL);
 }
