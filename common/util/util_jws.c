@@ -6,11 +6,12 @@
 
 int dlg_jws_split(const char *text, size_t len, struct dlg_jws_parts *p)
 {
-    const char *end = text + len, *dot1, *dot2;
+    const char *end, *dot1, *dot2;
 
     memset(p, 0, sizeof(*p));
     if (text == NULL)
         return -1;
+    end = text + len;
     dot1 = memchr(text, '.', len);
     if (dot1 == NULL)
         return -1;
