@@ -40,7 +40,23 @@ dlgcg_destroy() {
         sleep 0.1
     done
     find "$g" -depth -type d -exec rmdir {} \; 2>/dev/null
-    [ ! -d "$g" ]
+    [ ! -d "$g" ] || return 1
+    dlgcg_destroy_v1_mirrors "${g##*/}"
+}
+
+# dlgcg_destroy_v1_mirrors NAME: on a hybrid host, systemd-nspawn makes
+# the same group (with payload/ and supervisor/) in the named v1 hierarchy
+# (name=systemd) too; remove that copy, which holds no process once the
+# container is gone.
+dlgcg_destroy_v1_mirrors() {
+    local name=$1 m ok=0
+    case $name in dlgtest-*) ;; *) return 1 ;; esac
+    while read -r _ m _; do
+        [ -d "$m/$name" ] || continue
+        find "$m/$name" -depth -type d -exec rmdir {} \; 2>/dev/null
+        [ -d "$m/$name" ] && ok=1
+    done < <(awk '$3 == "cgroup" {print $1, $2, $3}' /proc/self/mounts)
+    return "$ok"
 }
 
 # Inside the namespaces: a fresh cgroup2 on /sys/fs/cgroup.

@@ -157,8 +157,8 @@ sd_enter() {
     rc=$?
     n=$(cat "$SD_TMP/tap_count" 2>/dev/null || echo 0)
     SD_N=$n
-    if dlgcg_destroy "$SD_CG"; then ok "the test's cgroup (nspawn's payload and supervisor) removed"
-    else not_ok "the test's cgroup (nspawn's payload and supervisor) removed"; rc=1; fi
+    if dlgcg_destroy "$SD_CG"; then ok "the test's cgroup (nspawn's payload and supervisor) removed, with its copy in a named v1 hierarchy (hybrid hosts)"
+    else not_ok "the test's cgroup (nspawn's payload and supervisor) removed, with its copy in a named v1 hierarchy (hybrid hosts)"; rc=1; fi
     if pgrep -f "systemd-nspawn .*-M $SD_MACHINE" >/dev/null; then
         not_ok "no systemd-nspawn of this test left"; rc=1
     else ok "no systemd-nspawn of this test left"; fi
