@@ -184,9 +184,9 @@ gdb_calls_work() {
     kill "$p" 2>/dev/null; wait "$p" 2>/dev/null
     grep -qx "\$1 = $p" <<<"$out" && return 0
     gdb_failure=$(grep -m1 -iE "couldn't|cannot|error" <<<"$out")
+    gdb_failure=${gdb_failure:-no answer to the call}
     return 1
 }
-gdb_failure="no answer"
 simulated="root moves the payload into the first session's group once the second session has been live"
 if [ "$yama" != absent ] && [ "$yama" != 0 ]; then
     inject="true"
